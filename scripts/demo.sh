@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Quick start, command 1: on a Debian 12 machine (as root) install what is missing, build and
+# install student_etl, run a local PostgreSQL 15 cluster playing the stack's pg_data_wh
+# (port 5488, database my_data_wh_db, user my_data_wh_user / my_data_wh_pwd), create the
+# extension, load the sample delivery and show what was loaded. Safe to run again: the
+# cluster and roles are reused and a second load of the same file is reported as skipped.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+CLUSTER=pg_data_wh
+PORT=5488
+DB=my_data_wh_db
+DB_USER=my_data_wh_user
+DB_PASSWORD=${MY_DATA_WH_PASSWORD:-my_data_wh_pwd}
+DELIVERIES=/var/lib/student_etl/deliveries
+
+"$REPO_ROOT/scripts/install-deps.sh"
+build_and_install
+
+if ! pg_lsclusters -h | awk '{print $1"/"$2}' | grep -qx "15/$CLUSTER"; then
+  pg_createcluster 15 "$CLUSTER" -p "$PORT" >/dev/null
+fi
+cat > "/etc/postgresql/15/$CLUSTER/conf.d/student_etl.conf" <<CONF
+# Written by student_etl scripts/demo.sh
+listen_addresses = 'localhost'
+shared_preload_libraries = 'pg_cron,student_etl'
+cron.database_name = '$DB'
+student_etl.allowed_dirs = '$DELIVERIES'
+CONF
+# A restart (not a reload) picks up the preload list and a freshly installed library.
+if pg_lsclusters -h | awk -v c="$CLUSTER" '$2 == c {print $4}' | grep -q online; then
+  pg_ctlcluster 15 "$CLUSTER" restart
+else
+  pg_ctlcluster 15 "$CLUSTER" start
+fi
+
+mkdir -p "$DELIVERIES"
+install -m 0644 "$REPO_ROOT/test/data/student-mat.csv" "$DELIVERIES/student-mat.csv"
+chown -R postgres:postgres "$(dirname "$DELIVERIES")"
+
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" as_postgres psql -X -q -v ON_ERROR_STOP=1 -p "$PORT" "$@"; }
+psql_admin -d postgres <<SQL
+SELECT format('CREATE ROLE %I LOGIN', '$DB_USER')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') \gexec
+ALTER ROLE $DB_USER PASSWORD '$DB_PASSWORD';
+GRANT pg_read_server_files TO $DB_USER;
+SELECT format('CREATE DATABASE %I OWNER %I', '$DB', '$DB_USER')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB') \gexec
+SQL
+psql_admin -d "$DB" <<SQL
+CREATE EXTENSION IF NOT EXISTS student_etl;
+-- Analysts write SELECT * FROM student_performance, as in the stack this replaces.
+ALTER DATABASE $DB SET search_path = "\$user", public, student_etl;
+SQL
+
+echo "demo: loading $DELIVERIES/student-mat.csv as $DB_USER"
+PGPASSWORD=$DB_PASSWORD psql -X -v ON_ERROR_STOP=1 -h localhost -p "$PORT" -U "$DB_USER" -d "$DB" <<SQL
+SELECT * FROM student_etl.load('$DELIVERIES/student-mat.csv');
+SELECT subject, count(*) AS students, round(avg(g3), 2) AS mean_g3,
+       round(100.0 * avg(passed::int), 1) AS pass_rate_pct
+  FROM student_performance GROUP BY subject;
+SELECT run_id, status, rows_loaded, rows_rejected, left(checksum, 12) AS checksum, finished_at
+  FROM student_etl.load_runs ORDER BY run_id DESC LIMIT 5;
+SQL
+echo "demo: ready. Connect with: psql -h localhost -p $PORT -U $DB_USER -d $DB   (password $DB_PASSWORD)"

@@ -1,0 +1,25 @@
+-- After all the loads above, rejected and failed ones included: every index holds exactly the
+-- table's rows (amcheck, heapallindexed) and every constraint holds.
+CREATE EXTENSION IF NOT EXISTS amcheck;
+SELECT c.relname AS index, bt_index_parent_check(c.oid, true)::text = '' AS checked
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+ WHERE i.indrelid IN ('student_etl.student_performance'::regclass, 'student_etl.rejected_rows'::regclass,
+                      'student_etl.load_runs'::regclass)
+ ORDER BY 1;
+-- Re-validating every CHECK constraint of the fact table finds nothing to complain about.
+DO $$
+DECLARE c record;
+BEGIN
+  FOR c IN SELECT conname FROM pg_constraint
+            WHERE conrelid = 'student_etl.student_performance'::regclass AND contype = 'c' LOOP
+    EXECUTE format('ALTER TABLE student_etl.student_performance DROP CONSTRAINT %I, ADD CONSTRAINT %I CHECK (%s)',
+                   c.conname, c.conname,
+                   (SELECT pg_get_expr(conbin, conrelid) FROM pg_constraint
+                     WHERE conrelid = 'student_etl.student_performance'::regclass AND conname = c.conname));
+  END LOOP;
+END $$;
+SELECT count(*) AS check_constraints FROM pg_constraint
+ WHERE conrelid = 'student_etl.student_performance'::regclass AND contype = 'c';
+-- Row counts agree with the audit trail.
+SELECT (SELECT sum(rows_loaded) FROM student_etl.load_runs) = (SELECT count(*) FROM student_etl.student_performance) AS facts_match,
+       (SELECT sum(rows_rejected) FROM student_etl.load_runs) = (SELECT count(*) FROM student_etl.rejected_rows) AS rejects_match;

@@ -1,0 +1,83 @@
+// Streaming parser + validator for one delivery file.
+//
+// Bytes go in through feed() in chunks of any size (the caller reads the file); completed
+// records come out as typed rows or as rejects with a reason. Memory is bounded by the
+// options below, whatever the file size: the caller drains rows()/rejects() after each
+// feed() and calls clear_output().
+//
+// Pure C++ (libcsv underneath), no PostgreSQL headers. File-level problems (not a
+// delivery at all) throw DeliveryError; row-level problems never throw, they become rejects.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "schema.hpp"
+
+namespace student_etl {
+
+// A file that cannot be a delivery: empty, binary, bad header, unterminated quote, ...
+// what() is a complete, user-facing sentence fragment such as
+// "header: missing required column \"G3\"" or "line 1: no delimiter found".
+class DeliveryError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ParsedRow {
+    std::uint64_t line;                  // physical line where the record starts (header is line 1)
+    std::int16_t value[kColumnCount];    // in kColumns order. Int: the value; YesNo: 1/0;
+                                         // Code: index into that column's codes
+};
+
+struct RejectedRow {
+    std::uint64_t line;   // physical line where the record starts
+    std::string reason;   // names the column(s) and value(s); see README "Rejected rows"
+    std::string raw;      // the record's bytes without its line end, made printable and capped
+};
+
+struct ParserOptions {
+    std::size_t max_field_bytes = 4096;       // a longer field rejects its record
+    std::size_t max_record_bytes = 1 << 20;   // a longer record is rejected without being buffered
+    std::size_t max_raw_bytes = 8192;         // RejectedRow::raw is cut here (and says so)
+    bool ascii_only_raw = false;              // escape every non-ASCII byte in raw/reason
+                                              // (for databases whose encoding is not UTF-8)
+};
+
+class DeliveryParser {
+public:
+    explicit DeliveryParser(const ParserOptions& options = ParserOptions{});
+    ~DeliveryParser();
+    DeliveryParser(const DeliveryParser&) = delete;
+    DeliveryParser& operator=(const DeliveryParser&) = delete;
+
+    // Parse the next chunk. Throws DeliveryError for file-level problems.
+    void feed(const char* data, std::size_t len);
+    // End of input: flushes a last record without a line end. Throws DeliveryError when the
+    // file had no header, no data records, or ends inside a quoted field.
+    void finish();
+
+    // Output since the last clear_output(), in file order within each list.
+    std::vector<ParsedRow>& rows() noexcept;
+    std::vector<RejectedRow>& rejects() noexcept;
+    void clear_output() noexcept;
+
+    std::uint64_t records_read() const noexcept;   // data records seen: loaded + rejected
+    std::uint64_t records_rejected() const noexcept;
+    char delimiter() const noexcept;               // ';' or ',' once the header is read, else 0
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Bytes made safe to store in a text column and to quote in a message: valid UTF-8 kept
+// (unless ascii_only), anything else -- invalid sequences, NUL, control characters other
+// than tab -- written as \xNN; a backslash is written as \\ .
+std::string printable(const char* data, std::size_t len, bool ascii_only);
+
+}  // namespace student_etl

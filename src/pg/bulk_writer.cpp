@@ -1,0 +1,224 @@
+// See bulk_writer.hpp.
+#include "bulk_writer.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "executor/nodeModifyTable.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
+#include "utils/datum.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/rls.h"
+}
+
+namespace student_etl::pg {
+
+struct BulkWriter {
+    Relation rel;
+    EState* estate;
+    ResultRelInfo* rri;
+    BulkInsertState bistate;
+    CommandId cid;
+    int natts;
+    int ncolumns;
+    AttrNumber* target;        // caller's column i -> attribute index (0-based)
+    int ndefaults;
+    AttrNumber* default_att;   // attribute index of each column filled by its default
+    ExprState** default_expr;
+    bool check_constraints;
+    bool generated;
+    TupleTableSlot** slots;
+    int nbuffered;
+    int capacity;
+    MemoryContext batch_memory;
+    uint64 rows;
+};
+
+namespace {
+
+pg_attribute_noreturn() void refuse(Relation rel, const char* why)
+{
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("student_etl cannot load into table \"%s\": %s",
+                           RelationGetRelationName(rel), why)));
+    pg_unreachable();
+}
+
+// The checks the executor would make for an INSERT, since this path bypasses it.
+void check_target(Relation rel)
+{
+    Oid relid = RelationGetRelid(rel);
+    AclResult acl = pg_class_aclcheck(relid, GetUserId(), ACL_INSERT);
+    if (acl != ACLCHECK_OK)
+        aclcheck_error(acl, get_relkind_objtype(rel->rd_rel->relkind), RelationGetRelationName(rel));
+    if (rel->rd_rel->relkind != RELKIND_RELATION)
+        refuse(rel, "it is not a plain table");
+    if (check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED)
+        refuse(rel, "it has row-level security enabled");
+    TriggerDesc* trig = rel->trigdesc;
+    if (trig && (trig->trig_insert_before_row || trig->trig_insert_after_row ||
+                 trig->trig_insert_instead_row || trig->trig_insert_new_table))
+        refuse(rel, "it has row-level insert triggers");
+}
+
+void flush(BulkWriter* w)
+{
+    if (w->nbuffered == 0)
+        return;
+    MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
+    table_multi_insert(w->rel, w->slots, w->nbuffered, w->cid, 0, w->bistate);
+    MemoryContextSwitchTo(old);
+    for (int i = 0; i < w->nbuffered; ++i) {
+        if (w->rri->ri_NumIndices > 0) {
+            List* recheck = ExecInsertIndexTuples(w->rri, w->slots[i], w->estate, false, false, nullptr, NIL);
+            list_free(recheck);
+        }
+        ResetPerTupleExprContext(w->estate);
+        ExecClearTuple(w->slots[i]);
+    }
+    w->rows += w->nbuffered;
+    w->nbuffered = 0;
+    MemoryContextReset(w->batch_memory);
+}
+
+}  // namespace
+
+BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int ncolumns, int batch_rows)
+{
+    RangeVar* rv = makeRangeVar(pstrdup("student_etl"), pstrdup(table), -1);
+    Relation rel = table_openrv(rv, RowExclusiveLock);
+    check_target(rel);
+
+    auto* w = static_cast<BulkWriter*>(palloc0(sizeof(BulkWriter)));
+    w->rel = rel;
+    w->natts = RelationGetDescr(rel)->natts;
+    w->ncolumns = ncolumns;
+    w->capacity = batch_rows;
+
+    w->estate = CreateExecutorState();
+    RangeTblEntry* rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = RelationGetRelid(rel);
+    rte->relkind = rel->rd_rel->relkind;
+    rte->rellockmode = RowExclusiveLock;
+    rte->requiredPerms = ACL_INSERT;
+    ExecInitRangeTable(w->estate, list_make1(rte));
+    w->rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(w->rri, rel, 1, nullptr, 0);
+    CheckValidResultRel(w->rri, CMD_INSERT);
+    ExecOpenIndices(w->rri, false);
+    w->cid = GetCurrentCommandId(true);
+    w->estate->es_output_cid = w->cid;
+
+    TupleDesc desc = RelationGetDescr(rel);
+    w->check_constraints = desc->constr != nullptr;
+    w->generated = desc->constr && desc->constr->has_generated_stored;
+
+    // Caller's columns -> attributes; everything else (not dropped, not generated) gets
+    // its default, as COPY does for columns missing from its list.
+    w->target = static_cast<AttrNumber*>(palloc(sizeof(AttrNumber) * ncolumns));
+    bool* supplied = static_cast<bool*>(palloc0(sizeof(bool) * w->natts));
+    for (int i = 0; i < ncolumns; ++i) {
+        AttrNumber att = get_attnum(RelationGetRelid(rel), columns[i]);
+        if (att == InvalidAttrNumber)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("column \"%s\" of table \"%s\" does not exist",
+                                   columns[i], RelationGetRelationName(rel)),
+                            errhint("The table no longer matches the extension; reinstall student_etl.")));
+        w->target[i] = att - 1;
+        supplied[att - 1] = true;
+    }
+    w->default_att = static_cast<AttrNumber*>(palloc(sizeof(AttrNumber) * w->natts));
+    w->default_expr = static_cast<ExprState**>(palloc(sizeof(ExprState*) * w->natts));
+    for (int a = 0; a < w->natts; ++a) {
+        Form_pg_attribute attr = TupleDescAttr(desc, a);
+        if (supplied[a] || attr->attisdropped || attr->attgenerated)
+            continue;
+        Node* expr = build_column_default(rel, a + 1);
+        if (expr == nullptr)
+            continue;
+        w->default_att[w->ndefaults] = a;
+        w->default_expr[w->ndefaults] = ExecInitExpr(reinterpret_cast<Expr*>(expression_planner(reinterpret_cast<Expr*>(expr))), nullptr);
+        w->ndefaults++;
+    }
+    pfree(supplied);
+
+    w->bistate = GetBulkInsertState();
+    w->slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * batch_rows));
+    for (int i = 0; i < batch_rows; ++i)
+        w->slots[i] = table_slot_create(rel, nullptr);
+    w->batch_memory = AllocSetContextCreate(CurrentMemoryContext, "student_etl batch", ALLOCSET_DEFAULT_SIZES);
+    return w;
+}
+
+MemoryContext bulk_writer_batch_memory(BulkWriter* writer)
+{
+    return writer->batch_memory;
+}
+
+void bulk_writer_add(BulkWriter* w, const Datum* values, const bool* nulls)
+{
+    TupleTableSlot* slot = w->slots[w->nbuffered];
+    ExecClearTuple(slot);
+    for (int a = 0; a < w->natts; ++a)
+        slot->tts_isnull[a] = true;
+    for (int i = 0; i < w->ncolumns; ++i) {
+        slot->tts_values[w->target[i]] = values[i];
+        slot->tts_isnull[w->target[i]] = nulls[i];
+    }
+    if (w->ndefaults > 0) {
+        ExprContext* econtext = GetPerTupleExprContext(w->estate);
+        MemoryContext old = MemoryContextSwitchTo(w->batch_memory);
+        TupleDesc desc = RelationGetDescr(w->rel);
+        for (int d = 0; d < w->ndefaults; ++d) {
+            AttrNumber a = w->default_att[d];
+            Form_pg_attribute attr = TupleDescAttr(desc, a);
+            // Evaluated in per-tuple memory, which is reset before the batch is written.
+            Datum v = ExecEvalExpr(w->default_expr[d], econtext, &slot->tts_isnull[a]);
+            slot->tts_values[a] = slot->tts_isnull[a] ? v : datumCopy(v, attr->attbyval, attr->attlen);
+        }
+        MemoryContextSwitchTo(old);
+    }
+    ExecStoreVirtualTuple(slot);
+    if (w->generated)
+        ExecComputeStoredGenerated(w->rri, w->estate, slot, CMD_INSERT);
+    if (w->check_constraints)
+        ExecConstraints(w->rri, slot, w->estate);
+    ResetPerTupleExprContext(w->estate);
+    if (++w->nbuffered == w->capacity)
+        flush(w);
+}
+
+Oid bulk_writer_relid(const BulkWriter* writer)
+{
+    return RelationGetRelid(writer->rel);
+}
+
+uint64 bulk_writer_rows(const BulkWriter* writer)
+{
+    return writer->rows + writer->nbuffered;
+}
+
+void bulk_writer_close(BulkWriter* w)
+{
+    flush(w);
+    for (int i = 0; i < w->capacity; ++i)
+        ExecDropSingleTupleTableSlot(w->slots[i]);
+    FreeBulkInsertState(w->bistate);
+    table_finish_bulk_insert(w->rel, 0);
+    ExecCloseIndices(w->rri);
+    FreeExecutorState(w->estate);
+    table_close(w->rel, NoLock);
+    MemoryContextDelete(w->batch_memory);
+}
+
+}  // namespace student_etl::pg

@@ -1,0 +1,35 @@
+// Batched inserts into one table through PostgreSQL's bulk path: tuples are buffered in
+// slots and written with table_multi_insert() and one BulkInsertState, as COPY FROM does.
+// Constraints (CHECK, NOT NULL), stored generated columns, column defaults and every index
+// are maintained; tables with row triggers, row-level security or partitions are refused
+// rather than written behind their backs. PostgreSQL-side code: plain C structs only.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+#include "utils/memutils.h"
+}
+
+namespace student_etl::pg {
+
+struct BulkWriter;
+
+// Opens student_etl.<table> for insert, checking INSERT privilege. `columns` names the
+// values the caller supplies, in the order of the values/nulls arrays given to add();
+// every other column gets its default (or NULL).
+BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int ncolumns, int batch_rows);
+
+// Memory that lives until the batch holding the next added row is written: by-reference
+// values passed to bulk_writer_add() may be allocated here.
+MemoryContext bulk_writer_batch_memory(BulkWriter* writer);
+
+// Buffers one row (checking constraints now); writes the batch when it is full.
+void bulk_writer_add(BulkWriter* writer, const Datum* values, const bool* nulls);
+
+Oid bulk_writer_relid(const BulkWriter* writer);
+uint64 bulk_writer_rows(const BulkWriter* writer);
+
+// Writes what is buffered and releases the table (its lock is held to end of transaction).
+void bulk_writer_close(BulkWriter* writer);
+
+}  // namespace student_etl::pg

@@ -1,0 +1,202 @@
+// See delivery_file.hpp.
+#include "delivery_file.hpp"
+
+#include "settings.hpp"
+
+extern "C" {
+#include "catalog/pg_authid_d.h"
+#include "common/cryptohash.h"
+#include "miscadmin.h"
+#include "storage/fd.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+}
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace student_etl::pg {
+
+namespace {
+
+constexpr size_t kHashChunk = 1 << 20;
+
+// True if `path` (already resolved) is `dir` itself or lies below it.
+bool is_under(const char* path, const char* dir)
+{
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        --n;
+    if (n == 1 && dir[0] == '/')
+        return true;
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+// Is the resolved path under one of the (resolved) allowed directories?
+bool is_allowed(const char* resolved)
+{
+    char* list = pstrdup(allowed_dirs ? allowed_dirs : "");
+    char* save = nullptr;
+    bool allowed = false;
+    for (char* tok = strtok_r(list, ",", &save); tok && !allowed; tok = strtok_r(nullptr, ",", &save)) {
+        while (*tok == ' ')
+            ++tok;
+        char* end = tok + strlen(tok);
+        while (end > tok && end[-1] == ' ')
+            *--end = '\0';
+        if (*tok != '/')
+            continue;
+        char dir[PATH_MAX];
+        if (realpath(tok, dir) != nullptr)   // a missing directory allows nothing
+            allowed = is_under(resolved, dir);
+    }
+    pfree(list);
+    return allowed;
+}
+
+pg_attribute_noreturn() void refuse_location(const char* given)
+{
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("delivery \"%s\" is not under a directory listed in student_etl.allowed_dirs", given),
+             errhint("A superuser can add its directory: ALTER SYSTEM SET student_etl.allowed_dirs = '/path/to/deliveries'; SELECT pg_reload_conf();")));
+    pg_unreachable();
+}
+
+}  // namespace
+
+void check_load_privilege()
+{
+    if (superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
+        return;
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("permission denied to load deliveries"),
+             errdetail("Only superusers and roles with privileges of the \"pg_read_server_files\" role may read server files.")));
+}
+
+DeliveryFile* open_delivery(const char* path)
+{
+    if (path[0] != '/')
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("delivery path \"%s\" must be absolute", path)));
+
+    char resolved[PATH_MAX];
+    if (realpath(path, resolved) == nullptr)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not open delivery \"%s\": %m", path)));
+    if (!is_allowed(resolved))
+        refuse_location(path);
+
+    // O_NONBLOCK: a FIFO must be refused below, not block the backend in open().
+    int fd = OpenTransientFile(resolved, O_RDONLY | O_NONBLOCK | PG_BINARY);
+    if (fd < 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not open delivery \"%s\": %m", path)));
+
+    auto* file = static_cast<DeliveryFile*>(palloc0(sizeof(DeliveryFile)));
+    file->fd = fd;
+    file->given_path = pstrdup(path);
+
+    // Where did we really open? A path component swapped for a symlink after realpath()
+    // shows up here.
+    char link[64];
+    char opened[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, opened, sizeof opened - 1);
+    if (n < 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not resolve opened delivery \"%s\": %m", path)));
+    opened[n] = '\0';
+    if (!is_allowed(opened))
+        refuse_location(path);
+    file->resolved_path = pstrdup(opened);
+
+    if (fstat(fd, &file->st) != 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not stat delivery \"%s\": %m", path)));
+    if (!S_ISREG(file->st.st_mode))
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("delivery \"%s\" is not a regular file", path)));
+    // Back to blocking reads for the regular file.
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        (void) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return file;
+}
+
+size_t read_delivery(DeliveryFile* file, char* buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(file->fd, buf, len);
+        if (n >= 0)
+            return static_cast<size_t>(n);
+        if (errno != EINTR)
+            ereport(ERROR, (errcode_for_file_access(),
+                            errmsg("could not read delivery \"%s\": %m", file->given_path)));
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
+void checksum_delivery(DeliveryFile* file)
+{
+    pg_cryptohash_ctx* ctx = pg_cryptohash_create(PG_SHA256);
+    if (ctx == nullptr || pg_cryptohash_init(ctx) < 0)
+        ereport(ERROR, (errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(ctx))));
+    char* buf = static_cast<char*>(palloc(kHashChunk));
+    uint64 total = 0;
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        size_t n = read_delivery(file, buf, kHashChunk);
+        if (n == 0)
+            break;
+        total += n;
+        if (pg_cryptohash_update(ctx, reinterpret_cast<const uint8*>(buf), n) < 0)
+            ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
+    }
+    uint8 digest[32];
+    if (pg_cryptohash_final(ctx, digest, sizeof digest) < 0)
+        ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
+    pg_cryptohash_free(ctx);
+    pfree(buf);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; ++i) {
+        file->checksum[2 * i] = hex[digest[i] >> 4];
+        file->checksum[2 * i + 1] = hex[digest[i] & 15];
+    }
+    file->checksum[64] = '\0';
+    check_delivery_unchanged(file, total);
+    if (lseek(file->fd, 0, SEEK_SET) != 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not rewind delivery \"%s\": %m", file->given_path)));
+}
+
+void check_delivery_unchanged(DeliveryFile* file, uint64 bytes_read)
+{
+    struct stat now;
+    if (fstat(file->fd, &now) != 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not stat delivery \"%s\": %m", file->given_path)));
+    const struct stat& then = file->st;
+    if (now.st_size != then.st_size || now.st_ino != then.st_ino ||
+        now.st_mtim.tv_sec != then.st_mtim.tv_sec || now.st_mtim.tv_nsec != then.st_mtim.tv_nsec ||
+        bytes_read != static_cast<uint64>(then.st_size))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("delivery \"%s\" changed while it was being loaded", file->given_path),
+                        errdetail("Deliver files by writing them under another name and renaming them into place.")));
+}
+
+void close_delivery(DeliveryFile* file)
+{
+    if (file->fd >= 0 && CloseTransientFile(file->fd) != 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not close delivery \"%s\": %m", file->given_path)));
+    file->fd = -1;
+}
+
+}  // namespace student_etl::pg

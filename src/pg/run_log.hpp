@@ -1,0 +1,33 @@
+// student_etl.load_runs bookkeeping, one row per call of load(): statements with fixed text
+// and parameters only, run through SPI as the calling user.
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+#include "delivery_file.hpp"
+
+namespace student_etl::pg {
+
+struct RunCounts {
+    uint64 rows_read;
+    uint64 rows_loaded;
+    uint64 rows_rejected;
+    char delimiter;   // 0 when no header was read
+};
+
+// Serialises loads of the same content until the end of the transaction, so that of two
+// concurrent loads of one file the second waits and then sees the first as done.
+void lock_checksum(const char* checksum);
+
+// run_id of the committed (or own) successful load of this content, or 0.
+int64 find_loaded_run(const char* checksum);
+
+// Inserts a run row with the given status ('running' or 'skipped'); returns its run_id.
+int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of);
+
+// Marks a running run 'loaded' with its counts and end time.
+void finish_run(int64 run_id, const RunCounts& counts);
+
+}  // namespace student_etl::pg

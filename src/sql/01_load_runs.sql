@@ -1,0 +1,33 @@
+-- One row per call of load(): the audit trail of every delivery, loaded or skipped.
+CREATE TABLE student_etl.load_runs (
+    run_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    file_path      text NOT NULL,
+    resolved_path  text NOT NULL,
+    file_size      bigint NOT NULL CHECK (file_size >= 0),
+    checksum       text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
+    subject        text CHECK (subject IN ('math', 'portuguese')),
+    status         text NOT NULL CHECK (status IN ('running', 'loaded', 'skipped', 'failed')),
+    delimiter      text,
+    rows_read      bigint NOT NULL DEFAULT 0,
+    rows_loaded    bigint NOT NULL DEFAULT 0,
+    rows_rejected  bigint NOT NULL DEFAULT 0,
+    duplicate_of   bigint REFERENCES student_etl.load_runs (run_id),
+    error          text,
+    loaded_by      name NOT NULL DEFAULT CURRENT_USER,
+    started_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    finished_at    timestamptz,
+    CHECK (rows_read = rows_loaded + rows_rejected),
+    CHECK ((status = 'skipped') = (duplicate_of IS NOT NULL))
+);
+-- A given content is loaded at most once; concurrent loads are serialised by load() itself,
+-- this index is the backstop.
+CREATE UNIQUE INDEX load_runs_one_load_per_checksum
+    ON student_etl.load_runs (checksum) WHERE status = 'loaded';
+CREATE INDEX load_runs_started_at ON student_etl.load_runs (started_at);
+
+COMMENT ON TABLE student_etl.load_runs IS
+    'One row per student_etl.load() call: file, SHA-256 checksum, status, row counts, times.';
+COMMENT ON COLUMN student_etl.load_runs.checksum IS 'SHA-256 of the file content, lower-case hex.';
+COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS 'For skipped runs: the run that loaded this content.';
+
+SELECT pg_catalog.pg_extension_config_dump('student_etl.load_runs', '');
