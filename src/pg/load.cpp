@@ -1,27 +1,10 @@
-// student_etl.load(path text, subject text DEFAULT NULL): one delivery, one transaction.
-//
-//   privilege + location checks -> SHA-256 pass -> duplicate check under an advisory lock
-//   -> run row -> one streaming parse pass: parser (C++) -> rows -> bulk writer
-//   -> rejects -> bulk writer -> run row finished -> result row.
-//
-// This is PostgreSQL-side code: its frames hold only plain data. The parser is a C++ object
-// owned by the load's memory context (guard.hpp), reached only through run_cpp().
+// SQL entry: student_etl.load(path text, subject text DEFAULT NULL).
 #include "guard.hpp"
-
-#include "bulk_writer.hpp"
-#include "delivery_file.hpp"
-#include "run_log.hpp"
-#include "settings.hpp"
-#include "student_rows.hpp"
+#include "load_pipeline.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
-#include "commands/progress.h"
 #include "funcapi.h"
-#include "mb/pg_wchar.h"
-#include "miscadmin.h"
-#include "pgstat.h"
-#include "utils/backend_progress.h"
 #include "utils/builtins.h"
 }
 
@@ -29,164 +12,28 @@ namespace student_etl::pg {
 
 namespace {
 
-constexpr size_t kReadChunk = 256 * 1024;
-constexpr int kRejectBatchRows = 100;
-
-const char* const kRejectColumns[] = {"run_id", "line_number", "reason", "raw_record"};
-
-// The subject argument, normalised, or the one the file name implies.
-const char* resolve_subject(FunctionCallInfo fcinfo, const char* path)
+Datum load_impl(FunctionCallInfo fcinfo)
 {
-    if (!PG_ARGISNULL(1)) {
-        char* given = text_to_cstring(PG_GETARG_TEXT_PP(1));
-        auto subject = normalize_subject(given);
-        if (!subject)
-            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                            errmsg("subject \"%s\" is not one of math, portuguese", given)));
-        return pnstrdup(subject->data(), subject->size());
-    }
-    auto subject = infer_subject_from_path(path);
-    if (!subject)
-        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                        errmsg("cannot infer the subject of \"%s\" from its file name", path),
-                        errhint("Name the file student-mat*.csv or student-por*.csv, or pass subject => 'math' or 'portuguese'.")));
-    return pnstrdup(subject->data(), subject->size());
-}
+    if (PG_ARGISNULL(0))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("path must not be null")));
+    const char* path = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    const char* subject = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
+    LoadOutcome outcome = load_delivery(path, subject);
 
-pg_attribute_noreturn() void raise_invalid_delivery(const DeliveryFile* file)
-{
-    raise_caught_error(psprintf("invalid delivery \"%s\"", file->given_path));
-}
-
-void write_rejects(DeliveryParser* parser, BulkWriter* writer, int64 run_id)
-{
-    MemoryContext batch = bulk_writer_batch_memory(writer);
-    for (const RejectedRow& r : parser->rejects()) {
-        MemoryContext old = MemoryContextSwitchTo(batch);
-        Datum values[] = {
-            Int64GetDatum(run_id),
-            Int64GetDatum(static_cast<int64>(r.line)),
-            PointerGetDatum(cstring_to_text_with_len(r.reason.data(), static_cast<int>(r.reason.size()))),
-            PointerGetDatum(cstring_to_text_with_len(r.raw.data(), static_cast<int>(r.raw.size()))),
-        };
-        MemoryContextSwitchTo(old);
-        const bool nulls[] = {false, false, false, false};
-        bulk_writer_add(writer, values, nulls);
-    }
-}
-
-void write_rows(DeliveryParser* parser, BulkWriter* writer, const StudentDatums* datums)
-{
-    Datum values[64];
-    bool nulls[64] = {};
-    Assert(kStudentColumnCount <= 64);
-    for (const ParsedRow& row : parser->rows()) {
-        fill_student_row(datums, row, values);
-        bulk_writer_add(writer, values, nulls);
-    }
-}
-
-// The parse pass. Returns the counts; raises on anything that makes the file not a delivery.
-RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
-{
-    MemoryContext load_memory = AllocSetContextCreate(CurrentMemoryContext, "student_etl load",
-                                                      ALLOCSET_DEFAULT_SIZES);
-    MemoryContext old = MemoryContextSwitchTo(load_memory);
-
-    ParserOptions options;
-    options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
-    DeliveryParser* parser = make_owned_by<DeliveryParser>(load_memory, "starting the parser", options);
-    const StudentDatums* datums = build_student_datums(subject, run_id);
-    BulkWriter* facts = bulk_writer_open("student_performance", kStudentColumns, kStudentColumnCount,
-                                         insert_batch_rows);
-    BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, 4, kRejectBatchRows);
-
-    // Visible in pg_stat_progress_copy, like COPY FROM a file.
-    pgstat_progress_start_command(PROGRESS_COMMAND_COPY, bulk_writer_relid(facts));
-    const int progress_keys[] = {PROGRESS_COPY_COMMAND, PROGRESS_COPY_TYPE, PROGRESS_COPY_BYTES_TOTAL};
-    const int64 progress_start[] = {PROGRESS_COPY_COMMAND_FROM, PROGRESS_COPY_TYPE_FILE,
-                                    static_cast<int64>(file->st.st_size)};
-    pgstat_progress_update_multi_param(3, progress_keys, progress_start);
-
-    char* buf = static_cast<char*>(palloc(kReadChunk));
-    uint64 bytes = 0;
-    bool at_end = false;
-    while (!at_end) {
-        CHECK_FOR_INTERRUPTS();
-        size_t n = read_delivery(file, buf, kReadChunk);
-        at_end = n == 0;
-        bytes += n;
-        bool ok = at_end ? run_cpp([&] { parser->finish(); }) : run_cpp([&] { parser->feed(buf, n); });
-        if (!ok)
-            raise_invalid_delivery(file);
-        write_rows(parser, facts, datums);
-        write_rejects(parser, rejects, run_id);
-        parser->clear_output();
-
-        const int keys[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED,
-                            PROGRESS_COPY_TUPLES_EXCLUDED};
-        const int64 vals[] = {static_cast<int64>(bytes), static_cast<int64>(bulk_writer_rows(facts)),
-                              static_cast<int64>(parser->records_rejected())};
-        pgstat_progress_update_multi_param(3, keys, vals);
-    }
-    check_delivery_unchanged(file, bytes);
-
-    RunCounts counts;
-    counts.rows_read = parser->records_read();
-    counts.rows_rejected = parser->records_rejected();
-    counts.delimiter = parser->delimiter();
-    bulk_writer_close(facts);
-    bulk_writer_close(rejects);
-    counts.rows_loaded = bulk_writer_rows(facts);
-    pgstat_progress_end_command();
-
-    MemoryContextSwitchTo(old);
-    MemoryContextDelete(load_memory);   // deletes the parser too
-    return counts;
-}
-
-Datum result_row(FunctionCallInfo fcinfo, int64 run_id, const char* status, const char* subject,
-                 const RunCounts& counts)
-{
     TupleDesc desc;
     if (get_call_result_type(fcinfo, nullptr, &desc) != TYPEFUNC_COMPOSITE)
         elog(ERROR, "student_etl.load must return a row");
     desc = BlessTupleDesc(desc);
     Datum values[] = {
-        Int64GetDatum(run_id),
-        CStringGetTextDatum(status),
-        CStringGetTextDatum(subject),
-        Int64GetDatum(static_cast<int64>(counts.rows_read)),
-        Int64GetDatum(static_cast<int64>(counts.rows_loaded)),
-        Int64GetDatum(static_cast<int64>(counts.rows_rejected)),
+        Int64GetDatum(outcome.run_id),
+        CStringGetTextDatum(outcome.status),
+        CStringGetTextDatum(outcome.subject),
+        Int64GetDatum(static_cast<int64>(outcome.counts.rows_read)),
+        Int64GetDatum(static_cast<int64>(outcome.counts.rows_loaded)),
+        Int64GetDatum(static_cast<int64>(outcome.counts.rows_rejected)),
     };
     bool nulls[] = {false, false, false, false, false, false};
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-}
-
-Datum load_impl(FunctionCallInfo fcinfo)
-{
-    if (PG_ARGISNULL(0))
-        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("path must not be null")));
-    check_load_privilege();
-    const char* path = text_to_cstring(PG_GETARG_TEXT_PP(0));
-    DeliveryFile* file = open_delivery(path);
-    const char* subject = resolve_subject(fcinfo, file->given_path);
-
-    checksum_delivery(file);
-    lock_checksum(file->checksum);
-    int64 duplicate_of = find_loaded_run(file->checksum);
-    if (duplicate_of != 0) {
-        int64 run_id = insert_run(file, subject, "skipped", duplicate_of);
-        close_delivery(file);
-        return result_row(fcinfo, run_id, "skipped", subject, RunCounts{});
-    }
-
-    int64 run_id = insert_run(file, subject, "running", 0);
-    RunCounts counts = parse_and_write(file, subject, run_id);
-    close_delivery(file);
-    finish_run(run_id, counts);
-    return result_row(fcinfo, run_id, "loaded", subject, counts);
 }
 
 }  // namespace

@@ -1,0 +1,168 @@
+// One delivery, loaded in the caller's transaction: the pipeline behind student_etl.load()
+// (see load_pipeline.hpp). PostgreSQL-side code: its frames hold only plain data; the parser
+// is a C++ object owned by the load's memory context (guard.hpp), reached only through
+// run_cpp().
+#include "load_pipeline.hpp"
+
+#include "bulk_writer.hpp"
+#include "delivery_file.hpp"
+#include "guard.hpp"
+#include "settings.hpp"
+#include "student_rows.hpp"
+
+extern "C" {
+#include "commands/progress.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/backend_progress.h"
+#include "utils/builtins.h"
+}
+
+namespace student_etl::pg {
+
+namespace {
+
+constexpr size_t kReadChunk = 256 * 1024;
+constexpr int kRejectBatchRows = 100;
+
+const char* const kRejectColumns[] = {"run_id", "line_number", "reason", "raw_record"};
+
+// The subject argument, normalised, or the one the file name implies.
+const char* resolve_subject(const char* given, const char* path)
+{
+    if (given != nullptr) {
+        auto subject = normalize_subject(given);
+        if (!subject)
+            ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                            errmsg("subject \"%s\" is not one of math, portuguese", given)));
+        return pnstrdup(subject->data(), subject->size());
+    }
+    auto subject = infer_subject_from_path(path);
+    if (!subject)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("cannot infer the subject of \"%s\" from its file name", path),
+                        errhint("Name the file student-mat*.csv or student-por*.csv, or pass subject => 'math' or 'portuguese'.")));
+    return pnstrdup(subject->data(), subject->size());
+}
+
+pg_attribute_noreturn() void raise_invalid_delivery(const DeliveryFile* file)
+{
+    raise_caught_error(psprintf("invalid delivery \"%s\"", file->given_path));
+}
+
+void write_rejects(DeliveryParser* parser, BulkWriter* writer, int64 run_id)
+{
+    MemoryContext batch = bulk_writer_batch_memory(writer);
+    for (const RejectedRow& r : parser->rejects()) {
+        MemoryContext old = MemoryContextSwitchTo(batch);
+        Datum values[] = {
+            Int64GetDatum(run_id),
+            Int64GetDatum(static_cast<int64>(r.line)),
+            PointerGetDatum(cstring_to_text_with_len(r.reason.data(), static_cast<int>(r.reason.size()))),
+            PointerGetDatum(cstring_to_text_with_len(r.raw.data(), static_cast<int>(r.raw.size()))),
+        };
+        MemoryContextSwitchTo(old);
+        const bool nulls[] = {false, false, false, false};
+        bulk_writer_add(writer, values, nulls);
+    }
+}
+
+void write_rows(DeliveryParser* parser, BulkWriter* writer, const StudentDatums* datums)
+{
+    Datum values[64];
+    bool nulls[64] = {};
+    Assert(kStudentColumnCount <= 64);
+    for (const ParsedRow& row : parser->rows()) {
+        fill_student_row(datums, row, values);
+        bulk_writer_add(writer, values, nulls);
+    }
+}
+
+// The parse pass. Returns the counts; raises on anything that makes the file not a delivery.
+RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
+{
+    MemoryContext load_memory = AllocSetContextCreate(CurrentMemoryContext, "student_etl load",
+                                                      ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(load_memory);
+
+    ParserOptions options;
+    options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
+    DeliveryParser* parser = make_owned_by<DeliveryParser>(load_memory, "starting the parser", options);
+    const StudentDatums* datums = build_student_datums(subject, run_id);
+    BulkWriter* facts = bulk_writer_open("student_performance", kStudentColumns, kStudentColumnCount,
+                                         insert_batch_rows);
+    BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, 4, kRejectBatchRows);
+
+    // Visible in pg_stat_progress_copy, like COPY FROM a file.
+    pgstat_progress_start_command(PROGRESS_COMMAND_COPY, bulk_writer_relid(facts));
+    const int progress_keys[] = {PROGRESS_COPY_COMMAND, PROGRESS_COPY_TYPE, PROGRESS_COPY_BYTES_TOTAL};
+    const int64 progress_start[] = {PROGRESS_COPY_COMMAND_FROM, PROGRESS_COPY_TYPE_FILE,
+                                    static_cast<int64>(file->st.st_size)};
+    pgstat_progress_update_multi_param(3, progress_keys, progress_start);
+
+    char* buf = static_cast<char*>(palloc(kReadChunk));
+    uint64 bytes = 0;
+    bool at_end = false;
+    while (!at_end) {
+        CHECK_FOR_INTERRUPTS();
+        size_t n = read_delivery(file, buf, kReadChunk);
+        at_end = n == 0;
+        bytes += n;
+        bool ok = at_end ? run_cpp([&] { parser->finish(); }) : run_cpp([&] { parser->feed(buf, n); });
+        if (!ok)
+            raise_invalid_delivery(file);
+        write_rows(parser, facts, datums);
+        write_rejects(parser, rejects, run_id);
+        parser->clear_output();
+
+        const int keys[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED,
+                            PROGRESS_COPY_TUPLES_EXCLUDED};
+        const int64 vals[] = {static_cast<int64>(bytes), static_cast<int64>(bulk_writer_rows(facts)),
+                              static_cast<int64>(parser->records_rejected())};
+        pgstat_progress_update_multi_param(3, keys, vals);
+    }
+    check_delivery_unchanged(file, bytes);
+
+    RunCounts counts;
+    counts.rows_read = parser->records_read();
+    counts.rows_rejected = parser->records_rejected();
+    counts.delimiter = parser->delimiter();
+    bulk_writer_close(facts);
+    bulk_writer_close(rejects);
+    counts.rows_loaded = bulk_writer_rows(facts);
+    pgstat_progress_end_command();
+
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(load_memory);   // deletes the parser too
+    return counts;
+}
+
+}  // namespace
+
+LoadOutcome load_delivery(const char* path, const char* subject_arg)
+{
+    check_load_privilege();
+    DeliveryFile* file = open_delivery(path);
+    LoadOutcome outcome{};
+    outcome.subject = resolve_subject(subject_arg, file->given_path);
+
+    checksum_delivery(file);
+    lock_checksum(file->checksum);
+    int64 duplicate_of = find_loaded_run(file->checksum);
+    if (duplicate_of != 0) {
+        outcome.run_id = insert_run(file, outcome.subject, "skipped", duplicate_of);
+        outcome.status = "skipped";
+        close_delivery(file);
+        return outcome;
+    }
+
+    outcome.run_id = insert_run(file, outcome.subject, "running", 0);
+    outcome.counts = parse_and_write(file, outcome.subject, outcome.run_id);
+    outcome.status = "loaded";
+    close_delivery(file);
+    finish_run(outcome.run_id, outcome.counts);
+    return outcome;
+}
+
+}  // namespace student_etl::pg

@@ -1,0 +1,30 @@
+// The load pipeline, shared by every way a delivery gets loaded (student_etl.load() today).
+//
+//   privilege + location checks -> SHA-256 pass -> duplicate check under an advisory lock
+//   -> run row -> one streaming parse pass: parser (C++) -> rows -> bulk writer
+//   -> rejects -> bulk writer -> run row finished.
+//
+// PostgreSQL-side code: it raises with ereport and holds no C++ objects (guard.hpp).
+#pragma once
+
+extern "C" {
+#include "postgres.h"
+}
+
+#include "run_log.hpp"
+
+namespace student_etl::pg {
+
+struct LoadOutcome {
+    int64 run_id;
+    const char* status;    // "loaded" or "skipped"
+    const char* subject;   // "math" or "portuguese"
+    RunCounts counts;      // zero for a skipped run
+};
+
+// Loads one delivery in the current transaction. `subject` may be null (inferred from the
+// file name). Raises on anything that is not a delivery; the caller's transaction then rolls
+// back everything this call wrote.
+LoadOutcome load_delivery(const char* path, const char* subject);
+
+}  // namespace student_etl::pg
