@@ -8,3 +8,24 @@ build_and_install() {
   make -C "$REPO_ROOT" -s -j"$(nproc)"
   make -C "$REPO_ROOT" -s install
 }
+
+# Starts a throwaway cluster (initdb as postgres in a temp dir) on port $1 with
+# shared_preload_libraries = 'pg_cron,student_etl' and any extra settings given as further
+# arguments; exports PGHOST/PGPORT/PGUSER and THROWAWAY_DIR; removes it all on exit.
+start_throwaway_cluster() {
+  local port=$1; shift
+  THROWAWAY_DIR=$(mktemp -d /tmp/student_etl_cluster.XXXXXX)
+  chown postgres:postgres "$THROWAWAY_DIR"
+  trap 'as_postgres "$PG_BIN/pg_ctl" -D "$THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1; rm -rf "$THROWAWAY_DIR"' EXIT
+  as_postgres "$PG_BIN/initdb" -D "$THROWAWAY_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || return 1
+  {
+    echo "port = $port"
+    echo "listen_addresses = ''"
+    echo "unix_socket_directories = '$THROWAWAY_DIR'"
+    echo "shared_preload_libraries = 'pg_cron,student_etl'"
+    printf '%s\n' "$@"
+  } >> "$THROWAWAY_DIR/data/postgresql.conf"
+  as_postgres "$PG_BIN/pg_ctl" -D "$THROWAWAY_DIR/data" -l "$THROWAWAY_DIR/server.log" -w start >/dev/null ||
+    { cat "$THROWAWAY_DIR/server.log"; return 1; }
+  export PGHOST=$THROWAWAY_DIR PGPORT=$port PGUSER=postgres
+}

@@ -9,26 +9,8 @@ source "$(dirname "$0")/common.sh"
 "$REPO_ROOT/scripts/install-deps.sh" || exit 1
 build_and_install || exit 1
 
-PORT=${STUDENT_ETL_TEST_PORT:-5499}
-WORK=$(mktemp -d /tmp/student_etl_test.XXXXXX)
-chown postgres:postgres "$WORK"
-cleanup() {
-  as_postgres "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-as_postgres "$PG_BIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || exit 1
-cat >> "$WORK/data/postgresql.conf" <<CONF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$WORK'
-shared_preload_libraries = 'pg_cron,student_etl'
-cron.database_name = 'student_etl_tap'
-fsync = off
-CONF
-as_postgres "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w start >/dev/null || { cat "$WORK/server.log"; exit 1; }
-export PGHOST=$WORK PGPORT=$PORT PGUSER=postgres
+start_throwaway_cluster "${STUDENT_ETL_TEST_PORT:-5499}" \
+  "cron.database_name = 'student_etl_tap'" "fsync = off" || exit 1
 
 passed=0 failed=0
 suite() {
@@ -48,7 +30,7 @@ for t in "$REPO_ROOT"/test/integration/*.sh; do
   suite "integration: $(basename "$t" .sh)" bash -c "cd \"$REPO_ROOT\" && bash \"$t\""
 done
 
-if grep -E "TRAP|PANIC|terminated by signal" "$WORK/server.log"; then
+if grep -E "TRAP|PANIC|terminated by signal" "$THROWAWAY_DIR/server.log"; then
   echo "=== server log shows a crash"; failed=$((failed + 1))
 fi
 echo "suites: $passed passed, $failed failed"

@@ -9,6 +9,7 @@
 #include "guard.hpp"
 #include "settings.hpp"
 #include "student_rows.hpp"
+#include "student_metrics.hpp"
 
 extern "C" {
 #include "commands/progress.h"
@@ -27,6 +28,10 @@ constexpr size_t kReadChunk = 256 * 1024;
 constexpr int kRejectBatchRows = 100;
 
 const char* const kRejectColumns[] = {"run_id", "line_number", "reason", "raw_record"};
+const char* const kFacetColumns[] = {"run_id", "subject", "facet", "key1", "key2", "key3", "students",
+                                     "passed", "at_risk", "sum_g1", "sum_g2", "sum_g3", "sum_absences",
+                                     "sum_alcohol_week"};
+constexpr int kFacetColumnCount = sizeof kFacetColumns / sizeof kFacetColumns[0];
 
 // The subject argument, normalised, or the one the file name implies.
 const char* resolve_subject(const char* given, const char* path)
@@ -68,7 +73,8 @@ void write_rejects(DeliveryParser* parser, BulkWriter* writer, int64 run_id)
     }
 }
 
-void write_rows(DeliveryParser* parser, BulkWriter* writer, const StudentDatums* datums)
+void write_rows(DeliveryParser* parser, BulkWriter* writer, const StudentDatums* datums,
+                RunAggregates* aggregates)
 {
     Datum values[64];
     bool nulls[64] = {};
@@ -76,7 +82,34 @@ void write_rows(DeliveryParser* parser, BulkWriter* writer, const StudentDatums*
     for (const ParsedRow& row : parser->rows()) {
         fill_student_row(datums, row, values);
         bulk_writer_add(writer, values, nulls);
+        aggregates->add(row);   // noexcept
     }
+}
+
+// The run's pre-aggregated cells (student_metrics.hpp) into run_facets, in this transaction.
+void write_facets(const RunAggregates* aggregates, const char* subject, int64 run_id)
+{
+    auto* cells = make_owned_by<std::vector<FacetCell>>(CurrentMemoryContext, "collecting metrics");
+    if (!run_cpp([&] { *cells = aggregates->cells(); }))
+        raise_caught_error("collecting metrics");
+    BulkWriter* writer = bulk_writer_open("run_facets", kFacetColumns, kFacetColumnCount, kRejectBatchRows);
+    MemoryContext batch = bulk_writer_batch_memory(writer);
+    Datum subject_text = CStringGetTextDatum(subject);
+    for (size_t i = 0; i < cells->size(); ++i) {
+        const FacetCell& cell = (*cells)[i];
+        MemoryContext old = MemoryContextSwitchTo(batch);
+        Datum values[] = {
+            Int64GetDatum(run_id), subject_text, CStringGetTextDatum(cell.facet),
+            CStringGetTextDatum(cell.key[0]), CStringGetTextDatum(cell.key[1]), CStringGetTextDatum(cell.key[2]),
+            Int64GetDatum(cell.sums.students), Int64GetDatum(cell.sums.passed), Int64GetDatum(cell.sums.at_risk),
+            Int64GetDatum(cell.sums.sum_g1), Int64GetDatum(cell.sums.sum_g2), Int64GetDatum(cell.sums.sum_g3),
+            Int64GetDatum(cell.sums.sum_absences), Int64GetDatum(cell.sums.sum_alcohol_week),
+        };
+        MemoryContextSwitchTo(old);
+        const bool nulls[kFacetColumnCount] = {};
+        bulk_writer_add(writer, values, nulls);
+    }
+    bulk_writer_close(writer);
 }
 
 // The parse pass. Returns the counts; raises on anything that makes the file not a delivery.
@@ -89,6 +122,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     ParserOptions options;
     options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
     DeliveryParser* parser = make_owned_by<DeliveryParser>(load_memory, "starting the parser", options);
+    RunAggregates* aggregates = make_owned_by<RunAggregates>(load_memory, "starting the metrics");
     const StudentDatums* datums = build_student_datums(subject, run_id);
     BulkWriter* facts = bulk_writer_open("student_performance", kStudentColumns, kStudentColumnCount,
                                          insert_batch_rows);
@@ -112,7 +146,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
         bool ok = at_end ? run_cpp([&] { parser->finish(); }) : run_cpp([&] { parser->feed(buf, n); });
         if (!ok)
             raise_invalid_delivery(file);
-        write_rows(parser, facts, datums);
+        write_rows(parser, facts, datums, aggregates);
         write_rejects(parser, rejects, run_id);
         parser->clear_output();
 
@@ -132,6 +166,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     bulk_writer_close(rejects);
     counts.rows_loaded = bulk_writer_rows(facts);
     pgstat_progress_end_command();
+    write_facets(aggregates, subject, run_id);
 
     MemoryContextSwitchTo(old);
     MemoryContextDelete(load_memory);   // deletes the parser too

@@ -1,0 +1,232 @@
+// See student_metrics.hpp.
+#include "student_metrics.hpp"
+
+#include <cstdio>
+
+namespace student_etl {
+
+namespace {
+
+constexpr int kPassMark = 10;
+constexpr int kRiskAbsences = 20;
+
+int col(std::string_view name)
+{
+    return *find_column(name);
+}
+
+// Column positions, looked up once by name rather than trusted as numbers.
+struct Columns {
+    int school = col("school"), sex = col("sex"), age = col("age"), address = col("address"),
+        famsize = col("famsize"), pstatus = col("pstatus"), medu = col("medu"), fedu = col("fedu"),
+        mjob = col("mjob"), fjob = col("fjob"), traveltime = col("traveltime"),
+        studytime = col("studytime"), failures = col("failures"), famrel = col("famrel"),
+        dalc = col("dalc"), walc = col("walc"), absences = col("absences"), g1 = col("g1"),
+        g2 = col("g2"), g3 = col("g3");
+};
+const Columns& C()
+{
+    static const Columns columns;
+    return columns;
+}
+
+const char* const kStudyBands[] = {"<2h", "2-5h", "5-10h", ">10h"};
+const char* const kAlcoholLevels[] = {"low", "moderate", "high"};
+const char* const kAbsenceBands[] = {"none", "low", "medium", "high"};
+const char* const kParentEducation[] = {"none", "primary", "5th-9th grade", "secondary", "higher"};
+const char* const kYesNo[] = {"no", "yes"};
+
+// "0" .. "99": labels for integer columns, in static storage.
+const char* number_label(int v)
+{
+    static const auto labels = [] {
+        std::array<std::array<char, 4>, 100> l{};
+        for (int i = 0; i < 100; ++i)
+            std::snprintf(l[i].data(), l[i].size(), "%d", i);
+        return l;
+    }();
+    return labels[static_cast<std::size_t>(v)].data();
+}
+
+enum class DimKind : std::uint8_t { Column, StudyBand, AlcoholLevel, AbsenceBand, ParentEducation };
+
+struct Dim {
+    DimKind kind;
+    int column;   // DimKind::Column only
+
+    int cardinality() const
+    {
+        switch (kind) {
+        case DimKind::StudyBand: return 4;
+        case DimKind::AlcoholLevel: return 3;
+        case DimKind::AbsenceBand: return 4;
+        case DimKind::ParentEducation: return 5;
+        case DimKind::Column: break;
+        }
+        const ColumnSpec& s = kColumns[column];
+        switch (s.kind) {
+        case Kind::Code: return s.ncodes;
+        case Kind::YesNo: return 2;
+        case Kind::Int: return s.max - s.min + 1;
+        }
+        return 1;
+    }
+    int index(const ParsedRow& row) const noexcept
+    {
+        switch (kind) {
+        case DimKind::StudyBand: return row.value[C().studytime] - 1;
+        case DimKind::AlcoholLevel: return alcohol_level(row);
+        case DimKind::AbsenceBand: return absence_band(row);
+        case DimKind::ParentEducation: return parent_education(row);
+        case DimKind::Column: break;
+        }
+        const ColumnSpec& s = kColumns[column];
+        return s.kind == Kind::Int ? row.value[column] - s.min : row.value[column];
+    }
+    const char* label(int i) const
+    {
+        switch (kind) {
+        case DimKind::StudyBand: return kStudyBands[i];
+        case DimKind::AlcoholLevel: return kAlcoholLevels[i];
+        case DimKind::AbsenceBand: return kAbsenceBands[i];
+        case DimKind::ParentEducation: return kParentEducation[i];
+        case DimKind::Column: break;
+        }
+        const ColumnSpec& s = kColumns[column];
+        switch (s.kind) {
+        case Kind::Code: return s.codes[i].data();   // the vocabulary is string literals
+        case Kind::YesNo: return kYesNo[i];
+        case Kind::Int: return number_label(s.min + i);
+        }
+        return "";
+    }
+};
+
+Dim column(int c) { return Dim{DimKind::Column, c}; }
+Dim derived(DimKind k) { return Dim{k, -1}; }
+
+struct FacetSpec {
+    const char* name;
+    std::vector<Dim> dims;
+
+    int cells() const
+    {
+        int n = 1;
+        for (const Dim& d : dims)
+            n *= d.cardinality();
+        return n;
+    }
+};
+
+// The facets every load maintains: the dashboard's groupings, then the cross-tabs the five
+// analysts' questions need (student_etl.q1_... views).
+const std::vector<FacetSpec>& facets()
+{
+    static const std::vector<FacetSpec> specs = [] {
+        const Columns& c = C();
+        return std::vector<FacetSpec>{
+            {"all", {}},
+            {"school", {column(c.school)}},
+            {"sex", {column(c.sex)}},
+            {"address", {column(c.address)}},
+            {"famsize", {column(c.famsize)}},
+            {"pstatus", {column(c.pstatus)}},
+            {"age", {column(c.age)}},
+            {"study_time", {derived(DimKind::StudyBand)}},
+            {"alcohol_level", {derived(DimKind::AlcoholLevel)}},
+            {"absence_band", {derived(DimKind::AbsenceBand)}},
+            {"parent_education", {derived(DimKind::ParentEducation)}},
+            {"q1_sex_age_mjob", {column(c.sex), column(c.age), column(c.mjob)}},
+            {"q2_address_traveltime", {column(c.address), column(c.traveltime)}},
+            {"q3_pstatus_fjob", {column(c.pstatus), column(c.fjob)}},
+            {"q4_famsize_failures", {column(c.famsize), column(c.failures)}},
+            {"q5_famrel_sex_absences", {column(c.famrel), column(c.sex), column(c.absences)}},
+        };
+    }();
+    return specs;
+}
+
+}  // namespace
+
+bool at_risk(const ParsedRow& row) noexcept
+{
+    const Columns& c = C();
+    return row.value[c.failures] > 0 || row.value[c.g1] + row.value[c.g2] < 2 * kPassMark ||
+           row.value[c.absences] >= kRiskAbsences;
+}
+
+int alcohol_week(const ParsedRow& row) noexcept
+{
+    return 5 * row.value[C().dalc] + 2 * row.value[C().walc];
+}
+
+int alcohol_level(const ParsedRow& row) noexcept
+{
+    const int week = alcohol_week(row);   // index = week / 7
+    return week < 2 * 7 ? 0 : week < 3 * 7 ? 1 : 2;
+}
+
+int absence_band(const ParsedRow& row) noexcept
+{
+    const int a = row.value[C().absences];
+    return a == 0 ? 0 : a <= 5 ? 1 : a <= 15 ? 2 : 3;
+}
+
+int parent_education(const ParsedRow& row) noexcept
+{
+    const int m = row.value[C().medu], f = row.value[C().fedu];
+    return m > f ? m : f;
+}
+
+RunAggregates::RunAggregates()
+{
+    for (const FacetSpec& f : facets())
+        sums_.emplace_back(static_cast<std::size_t>(f.cells()), CellSums{});
+}
+
+void RunAggregates::add(const ParsedRow& row) noexcept
+{
+    const Columns& c = C();
+    const bool passed = row.value[c.g3] >= kPassMark;
+    const bool risk = at_risk(row);
+    const int week = alcohol_week(row);
+    const auto& specs = facets();
+    for (std::size_t f = 0; f < specs.size(); ++f) {
+        int cell = 0;
+        for (const Dim& d : specs[f].dims)
+            cell = cell * d.cardinality() + d.index(row);
+        CellSums& s = sums_[f][static_cast<std::size_t>(cell)];
+        s.students += 1;
+        s.passed += passed;
+        s.at_risk += risk;
+        s.sum_g1 += row.value[c.g1];
+        s.sum_g2 += row.value[c.g2];
+        s.sum_g3 += row.value[c.g3];
+        s.sum_absences += row.value[c.absences];
+        s.sum_alcohol_week += week;
+    }
+}
+
+std::vector<FacetCell> RunAggregates::cells() const
+{
+    std::vector<FacetCell> out;
+    const auto& specs = facets();
+    for (std::size_t f = 0; f < specs.size(); ++f) {
+        const FacetSpec& spec = specs[f];
+        for (std::size_t cell = 0; cell < sums_[f].size(); ++cell) {
+            if (sums_[f][cell].students == 0)
+                continue;
+            FacetCell fc{spec.name, {"", "", ""}, sums_[f][cell]};
+            int rest = static_cast<int>(cell);
+            for (int d = static_cast<int>(spec.dims.size()) - 1; d >= 0; --d) {
+                const int card = spec.dims[d].cardinality();
+                fc.key[d] = spec.dims[d].label(rest % card);
+                rest /= card;
+            }
+            out.push_back(fc);
+        }
+    }
+    return out;
+}
+
+}  // namespace student_etl

@@ -1,0 +1,61 @@
+// Student metrics: the rules that classify one student (documented in README, "Metrics"),
+// and the per-run aggregates a load accumulates while it streams, so that dashboards read a
+// few hundred pre-aggregated cells instead of scanning the fact table.
+//
+// The same rules exist in SQL (view student_etl.student_metrics and the recomputation
+// function student_etl.recompute_run_facets); tests check that both agree.
+// Pure C++: no PostgreSQL headers.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "delivery_parser.hpp"
+
+namespace student_etl {
+
+// --- per-student rules ---------------------------------------------------------------
+// At risk: any past failure, a mean of G1 and G2 below the pass mark (10), or 20+ absences.
+bool at_risk(const ParsedRow& row) noexcept;
+// 5 * Dalc + 2 * Walc: a week of alcohol use on the 1..5 scale, weighted by days
+// (alcohol index = this / 7).
+int alcohol_week(const ParsedRow& row) noexcept;
+// 0 low (index < 2), 1 moderate (< 3), 2 high.
+int alcohol_level(const ParsedRow& row) noexcept;
+// 0 none (0 absences), 1 low (1-5), 2 medium (6-15), 3 high (16+).
+int absence_band(const ParsedRow& row) noexcept;
+// max(Medu, Fedu): 0 none .. 4 higher education.
+int parent_education(const ParsedRow& row) noexcept;
+
+// --- per-run aggregates ----------------------------------------------------------------
+// A facet groups students by up to three keys ("sex", or "famrel, sex, absences"); each
+// cell holds additive sums, so cells of several runs combine by addition.
+struct CellSums {
+    std::int64_t students;
+    std::int64_t passed;          // g3 >= 10
+    std::int64_t at_risk;
+    std::int64_t sum_g1, sum_g2, sum_g3;
+    std::int64_t sum_absences;
+    std::int64_t sum_alcohol_week;
+};
+
+// One non-empty cell, in plain data for the PostgreSQL side.
+struct FacetCell {
+    const char* facet;      // e.g. "school", "q5_famrel_sex_absences"
+    const char* key[3];     // labels; "" where the facet has fewer keys (static storage)
+    CellSums sums;
+};
+
+class RunAggregates {
+public:
+    RunAggregates();
+    void add(const ParsedRow& row) noexcept;
+    // Every non-empty cell, facets in a fixed order, keys ascending within a facet.
+    std::vector<FacetCell> cells() const;
+
+private:
+    std::vector<std::vector<CellSums>> sums_;   // per facet, per mixed-radix cell index
+};
+
+}  // namespace student_etl

@@ -1,0 +1,76 @@
+-- The analysts' five questions, answered over the latest load of each subject (latest_runs)
+-- from the pre-aggregated cross-tabs in run_facets, so they cost the same at any volume.
+-- README ("The five questions") has the answers for the sample and the rules for ties.
+
+-- Cells of one question facet for the latest load of each subject.
+CREATE VIEW student_etl.latest_facets AS
+SELECT f.*
+  FROM student_etl.run_facets f
+  JOIN student_etl.latest_runs r USING (run_id);
+
+-- 1. The unique mother's jobs of male students younger than 20 (with how many such students).
+CREATE VIEW student_etl.q1_mother_jobs_of_young_male_students AS
+SELECT subject, key3 AS mjob, sum(students) AS students
+  FROM student_etl.latest_facets
+ WHERE facet = 'q1_sex_age_mjob' AND key1 = 'M' AND key2::int < 20
+ GROUP BY subject, key3
+ ORDER BY subject, mjob;
+
+-- 2. The most frequent travel time of students living in rural areas; tied values all shown.
+CREATE VIEW student_etl.q2_rural_most_frequent_traveltime AS
+SELECT subject, traveltime, students
+  FROM (SELECT subject, key2::smallint AS traveltime, students,
+               rank() OVER (PARTITION BY subject ORDER BY students DESC) AS rnk
+          FROM student_etl.latest_facets
+         WHERE facet = 'q2_address_traveltime' AND key1 = 'R') t
+ WHERE rnk = 1
+ ORDER BY subject, traveltime;
+
+-- 3. The top 3 father's jobs per parents' cohabitation status. rank is the position by count
+-- (descending); jobs with equal counts are ordered by name, so the cut at 3 is deterministic;
+-- tied_with_next says the next job has the same count (the tie the cut may have split).
+CREATE VIEW student_etl.q3_top_father_jobs_by_pstatus AS
+SELECT subject, pstatus, rank, fjob, students, tied_with_next
+  FROM (SELECT subject, key1 AS pstatus, key2 AS fjob, students,
+               row_number() OVER w AS rank,
+               coalesce(lead(students) OVER w = students, false) AS tied_with_next
+          FROM student_etl.latest_facets
+         WHERE facet = 'q3_pstatus_fjob'
+        WINDOW w AS (PARTITION BY subject, key1 ORDER BY students DESC, key2)) t
+ WHERE rank <= 3
+ ORDER BY subject, pstatus, rank;
+
+-- 4. The most frequent number of past failures per family size; tied values all shown.
+CREATE VIEW student_etl.q4_most_frequent_failures_by_famsize AS
+SELECT subject, famsize, failures, students
+  FROM (SELECT subject, key1 AS famsize, key2::smallint AS failures, students,
+               rank() OVER (PARTITION BY subject, key1 ORDER BY students DESC) AS rnk
+          FROM student_etl.latest_facets
+         WHERE facet = 'q4_famsize_failures') t
+ WHERE rnk = 1
+ ORDER BY subject, famsize, failures;
+
+-- 5. Median absences for low (famrel 1-2) and average (famrel 3) family relationships, by sex.
+-- The median is percentile_cont(0.5) -- the mean of the values at 0-based positions
+-- floor((n-1)/2) and ceil((n-1)/2) of the sorted absences -- computed exactly from the
+-- per-run histogram of absences, without reading the students again.
+CREATE VIEW student_etl.q5_median_absences_by_famrel_sex AS
+WITH histogram AS (
+    SELECT subject, CASE WHEN key1::int <= 2 THEN 'low' ELSE 'average' END AS famrel_band,
+           key2 AS sex, key3::int AS absences, sum(students) AS n
+      FROM student_etl.latest_facets
+     WHERE facet = 'q5_famrel_sex_absences' AND key1::int <= 3
+     GROUP BY 1, 2, 3, 4
+), positioned AS (
+    SELECT h.*,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex ORDER BY absences) - n AS first_pos,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex) AS total
+      FROM histogram h
+)
+SELECT subject, famrel_band, sex, total AS students,
+       ((min(absences) FILTER (WHERE first_pos <= floor((total - 1) / 2.0) AND floor((total - 1) / 2.0) < first_pos + n)
+       + min(absences) FILTER (WHERE first_pos <= ceil((total - 1) / 2.0) AND ceil((total - 1) / 2.0) < first_pos + n))
+       / 2.0)::double precision AS median_absences
+  FROM positioned
+ GROUP BY subject, famrel_band, sex, total
+ ORDER BY subject, famrel_band DESC, sex;
