@@ -34,7 +34,8 @@ struct BulkWriter {
     int ndefaults;
     AttrNumber* default_att;   // attribute index of each column filled by its default
     ExprState** default_expr;
-    bool check_constraints;
+    bool check_constraints;    // evaluate CHECK and NOT NULL constraints per row
+    bool check_not_null_only;  // the CHECKs are all trusted (bulk_writer_trust_checks)
     bool generated;
     TupleTableSlot** slots;
     int nbuffered;
@@ -191,11 +192,34 @@ void bulk_writer_add(BulkWriter* w, const Datum* values, const bool* nulls)
     ExecStoreVirtualTuple(slot);
     if (w->generated)
         ExecComputeStoredGenerated(w->rri, w->estate, slot, CMD_INSERT);
-    if (w->check_constraints)
+    if (w->check_constraints) {
         ExecConstraints(w->rri, slot, w->estate);
+    } else if (w->check_not_null_only) {
+        TupleDesc desc = RelationGetDescr(w->rel);
+        for (int a = 0; a < w->natts; ++a)
+            if (slot->tts_isnull[a] && TupleDescAttr(desc, a)->attnotnull)
+                ExecConstraints(w->rri, slot, w->estate);   // raises the usual NOT NULL error
+    }
     ResetPerTupleExprContext(w->estate);
     if (++w->nbuffered == w->capacity)
         flush(w);
+}
+
+void bulk_writer_trust_checks(BulkWriter* w, int n, const char* const* names, const char* const* exprs)
+{
+    const TupleConstr* constr = RelationGetDescr(w->rel)->constr;
+    if (constr == nullptr)
+        return;
+    for (int c = 0; c < constr->num_check; ++c) {
+        const ConstrCheck& check = constr->check[c];
+        bool trusted = false;
+        for (int i = 0; i < n && !trusted; ++i)
+            trusted = strcmp(check.ccname, names[i]) == 0 && strcmp(check.ccbin, exprs[i]) == 0;
+        if (!trusted)
+            return;
+    }
+    w->check_constraints = false;
+    w->check_not_null_only = constr->has_not_null;
 }
 
 Oid bulk_writer_relid(const BulkWriter* writer)

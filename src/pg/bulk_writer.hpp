@@ -23,6 +23,11 @@ BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int 
 // values passed to bulk_writer_add() may be allocated here.
 MemoryContext bulk_writer_batch_memory(BulkWriter* writer);
 
+// Declares CHECK constraints the caller has already enforced on every row it will add, by
+// name and stored expression (pg_constraint.conbin as text). When every CHECK of the table is
+// among them, rows are checked for NOT NULL only; otherwise every CHECK is evaluated as usual.
+void bulk_writer_trust_checks(BulkWriter* writer, int n, const char* const* names, const char* const* exprs);
+
 // Buffers one row (checking constraints now); writes the batch when it is full.
 void bulk_writer_add(BulkWriter* writer, const Datum* values, const bool* nulls);
 

@@ -13,3 +13,4 @@ GRANT SELECT ON student_etl.run_facets, student_etl.student_metrics, student_etl
     student_etl.q5_median_absences_by_famrel_sex
     TO pg_read_server_files;
 GRANT INSERT ON student_etl.run_facets TO pg_read_server_files;
+GRANT SELECT ON student_etl.validated_checks TO pg_read_server_files;

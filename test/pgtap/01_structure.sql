@@ -18,7 +18,7 @@ SELECT is((SELECT count(*)::int FROM pg_attribute
                               'paid','activities','nursery','higher','internet','romantic','famrel',
                               'freetime','goout','dalc','walc','health','absences','g1','g2','g3')),
           33, 'all 33 dictionary attributes are columns');
-SELECT col_is_pk('student_etl', 'student_performance', ARRAY['run_id', 'source_line'], 'a row is identified by run and line');
+SELECT has_index('student_etl', 'student_performance', 'student_performance_run_brin', ARRAY['run_id'], 'runs are found through a BRIN index on run_id');
 SELECT throws_ok($$INSERT INTO student_etl.student_performance
                    SELECT 'XX', sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, guardian,
                           traveltime, studytime, failures, schoolsup, famsup, paid, activities, nursery, higher,
