@@ -6,7 +6,8 @@ EXTENSION   = student_etl
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = student_etl
-CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/student_metrics.o
+CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/student_metrics.o \
+              src/core/background_parser.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \
               src/pg/load.o

@@ -6,6 +6,7 @@
 
 #include "bulk_writer.hpp"
 #include "delivery_file.hpp"
+#include "background_parser.hpp"
 #include "guard.hpp"
 #include "settings.hpp"
 #include "student_rows.hpp"
@@ -57,10 +58,10 @@ pg_attribute_noreturn() void raise_invalid_delivery(const DeliveryFile* file)
     raise_caught_error(psprintf("invalid delivery \"%s\"", file->given_path));
 }
 
-void write_rejects(DeliveryParser* parser, BulkWriter* writer, int64 run_id)
+void write_rejects(const ParsedBatch* parsed, BulkWriter* writer, int64 run_id)
 {
     MemoryContext batch = bulk_writer_batch_memory(writer);
-    for (const RejectedRow& r : parser->rejects()) {
+    for (const RejectedRow& r : parsed->rejects) {
         MemoryContext old = MemoryContextSwitchTo(batch);
         Datum values[] = {
             Int64GetDatum(run_id),
@@ -74,13 +75,13 @@ void write_rejects(DeliveryParser* parser, BulkWriter* writer, int64 run_id)
     }
 }
 
-void write_rows(DeliveryParser* parser, BulkWriter* writer, const StudentDatums* datums,
+void write_rows(const ParsedBatch* parsed, BulkWriter* writer, const StudentDatums* datums,
                 RunAggregates* aggregates)
 {
     Datum values[64];
     bool nulls[64] = {};
     Assert(kStudentColumnCount <= 64);
-    for (const ParsedRow& row : parser->rows()) {
+    for (const ParsedRow& row : parsed->rows) {
         fill_student_row(datums, row, values);
         bulk_writer_add(writer, values, nulls);
         aggregates->add(row);   // noexcept
@@ -114,15 +115,15 @@ void write_facets(const RunAggregates* aggregates, const char* subject, int64 ru
 }
 
 // The parse pass. Returns the counts; raises on anything that makes the file not a delivery.
+// The parse pass: a background thread reads and parses (BackgroundParser, pure C++) while
+// this backend, which alone calls PostgreSQL, writes what it hands over. Returns the counts;
+// raises on anything that makes the file not a delivery.
 RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
 {
     MemoryContext load_memory = AllocSetContextCreate(CurrentMemoryContext, "student_etl load",
                                                       ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(load_memory);
 
-    ParserOptions options;
-    options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
-    DeliveryParser* parser = make_owned_by<DeliveryParser>(load_memory, "starting the parser", options);
     RunAggregates* aggregates = make_owned_by<RunAggregates>(load_memory, "starting the metrics");
     const StudentDatums* datums = build_student_datums(subject, run_id);
     BulkWriter* facts = bulk_writer_open("student_performance", kStudentColumns, kStudentColumnCount,
@@ -137,28 +138,36 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
                                     static_cast<int64>(file->st.st_size)};
     pgstat_progress_update_multi_param(3, progress_keys, progress_start);
 
-    char* buf = static_cast<char*>(palloc(kReadChunk));
-    uint64 bytes = 0;
-    bool at_end = false;
-    while (!at_end) {
+    // Started last: from here on the thread reads while this backend writes. Owned by
+    // load_memory, so an error or a cancel below stops and joins it when the memory goes.
+    ParserOptions options;
+    options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
+    BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser",
+                                                               file->fd, options, kReadChunk);
+    uint64 rejected = 0;
+    for (;;) {
         CHECK_FOR_INTERRUPTS();
-        size_t n = read_delivery(file, buf, kReadChunk);
-        at_end = n == 0;
-        bytes += n;
-        bool ok = at_end ? run_cpp([&] { parser->finish(); }) : run_cpp([&] { parser->feed(buf, n); });
-        if (!ok)
+        ParsedBatch* parsed = nullptr;
+        bool done = false;
+        // A short wait, so that a cancel or statement_timeout is noticed promptly.
+        if (!run_cpp([&] { parsed = parser->next(std::chrono::milliseconds(100)); done = parser->done(); }))
             raise_invalid_delivery(file);
-        write_rows(parser, facts, datums, aggregates);
-        write_rejects(parser, rejects, run_id);
-        parser->clear_output();
-
+        if (parsed == nullptr) {
+            if (done)
+                break;
+            continue;
+        }
+        write_rows(parsed, facts, datums, aggregates);
+        write_rejects(parsed, rejects, run_id);
+        rejected += parsed->rejects.size();
         const int keys[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED,
                             PROGRESS_COPY_TUPLES_EXCLUDED};
-        const int64 vals[] = {static_cast<int64>(bytes), static_cast<int64>(bulk_writer_rows(facts)),
-                              static_cast<int64>(parser->records_rejected())};
+        const int64 vals[] = {static_cast<int64>(parsed->bytes_read), static_cast<int64>(bulk_writer_rows(facts)),
+                              static_cast<int64>(rejected)};
         pgstat_progress_update_multi_param(3, keys, vals);
+        parser->release(parsed);   // noexcept
     }
-    check_delivery_unchanged(file, bytes);
+    check_delivery_unchanged(file, parser->bytes_read());
 
     RunCounts counts;
     counts.rows_read = parser->records_read();
@@ -171,7 +180,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     write_facets(aggregates, subject, run_id);
 
     MemoryContextSwitchTo(old);
-    MemoryContextDelete(load_memory);   // deletes the parser too
+    MemoryContextDelete(load_memory);   // joins the parser thread, frees the C++ objects
     return counts;
 }
 
