@@ -11,8 +11,8 @@
 // A broken record (bad quoting, a field or the record too long) drops libcsv's state and
 // skips to the next line end, so one bad record never takes the rest of the file with it.
 //
-// Line numbers count LF (a CRLF is one line end). A lone CR still ends an unquoted record,
-// as libcsv treats it, but does not start a new line number.
+// Line numbers count line ends: LF, CRLF (one line end) and a lone CR (old Mac files; libcsv
+// ends an unquoted record there too). So no two records ever start on the same line number.
 #include "delivery_parser.hpp"
 
 #include <csv.h>
@@ -203,6 +203,7 @@ struct Parser {
     Phase phase = Phase::Bom;
     std::exception_ptr failure;   // first exception out of feed()/finish(); rethrown after
     std::uint64_t line = 1;       // physical line of the next byte
+    bool pending_cr = false;      // the last byte was a CR: a line end unless an LF follows
 
     // BOM gate.
     unsigned char prefix[kBomProbe] = {};
@@ -332,10 +333,9 @@ struct Parser {
     {
         for (std::size_t i = 0; i < n; ++i) {
             const unsigned char c = p[i];
+            count_line_end(c);
             if (c == 0)
                 throw DeliveryError("file looks binary: NUL byte in line " + std::to_string(line));
-            if (c == '\n')
-                ++line;
             if (!header_started) {   // blank lines before the header
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
                     continue;
@@ -497,9 +497,25 @@ struct Parser {
 
     // ---- data ----
 
+    // Line numbering, one byte at a time: c is the next byte. An LF ends a line; a CR ends
+    // one unless an LF follows (then the LF does).
+    void count_line_end(unsigned char c) noexcept
+    {
+        if (pending_cr && c != '\n')
+            ++line;
+        pending_cr = c == '\r';
+        if (c == '\n')
+            ++line;
+    }
+
     void data_feed(const unsigned char* p, std::size_t n)
     {
         while (n > 0) {
+            if (pending_cr) {   // a segment ended at a CR: was it a lone one?
+                pending_cr = false;
+                if (p[0] != '\n')
+                    ++line;
+            }
             const auto* lf = static_cast<const unsigned char*>(std::memchr(p, '\n', n));
             std::size_t len = lf ? static_cast<std::size_t>(lf - p) + 1 : n;
             const std::size_t before_lf = lf ? len - 1 : n;
@@ -509,6 +525,7 @@ struct Parser {
             segment(p, len, last == '\n' || last == '\r');
             if (last == '\n')
                 ++line;
+            pending_cr = last == '\r';
             p += len;
             n -= len;
         }
