@@ -60,3 +60,28 @@ PROVE_DB ?= student_etl_tap
 prove:
 	psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROVE_DB)'" | grep -q 1 || createdb $(PROVE_DB)
 	pg_prove -d $(PROVE_DB) --ext .sql -r test/pgtap
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (any report fails).
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+build/unit_tests_sanitize: $(UNIT_SRCS) $(wildcard src/core/*.hpp)
+	mkdir -p build
+	$(CXX) $(UNIT_FLAGS) -O1 $(SANITIZE_FLAGS) $(UNIT_SRCS) -lcsv -lgtest -lgtest_main -pthread -o $@
+.PHONY: unitcheck-sanitize
+unitcheck-sanitize: build/unit_tests_sanitize
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/unit_tests_sanitize
+
+# libFuzzer on the pure C++ parser + validator (test/fuzz), with ASan + UBSan, seeded from
+# test/data and test/data/bad. `make fuzz FUZZ_SECONDS=N`; findings land in build/fuzz-findings.
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS    = test/fuzz/fuzz_delivery_parser.cpp $(filter src/core/%,$(UNIT_SRCS))
+build/fuzz_delivery_parser: $(FUZZ_SRCS) $(wildcard src/core/*.hpp)
+	mkdir -p build
+	$(FUZZ_CXX) -std=c++17 -g -O1 -Isrc/core -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all $(FUZZ_SRCS) -lcsv -o $@
+.PHONY: fuzz
+fuzz: build/fuzz_delivery_parser
+	mkdir -p build/fuzz-corpus build/fuzz-findings
+	./build/fuzz_delivery_parser -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz-findings/ \
+	    build/fuzz-corpus test/data test/data/bad
