@@ -85,3 +85,13 @@ fuzz: build/fuzz_delivery_parser
 	./build/fuzz_delivery_parser -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
 	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz-findings/ \
 	    build/fuzz-corpus test/data test/data/bad
+
+# The full variants of the reliability tests: a long fuzz run, then the whole suite with
+# STUDENT_ETL_STRESS=1 (faults on the sample x10,000 = 3.95 M records, 32 racing loads).
+# Like scripts/test.sh it installs the extension; on a shared machine run it under the same
+# install lock as scripts/test.sh.
+STRESS_FUZZ_SECONDS ?= 600
+.PHONY: stress
+stress:
+	$(MAKE) fuzz FUZZ_SECONDS=$(STRESS_FUZZ_SECONDS)
+	STUDENT_ETL_STRESS=1 FUZZ_SECONDS=0 bash scripts/test.sh
