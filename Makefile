@@ -6,7 +6,8 @@ EXTENSION   = student_etl
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = student_etl
-CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o
+CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o src/core/field_values.o \
+              src/core/header_binding.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/load_pipeline.o \
               src/pg/load.o
@@ -45,7 +46,8 @@ regress-data:
 installcheck prove: regress-data
 
 # Pure C++ unit tests (GoogleTest), no server needed.
-UNIT_SRCS = $(wildcard test/unit/*.cpp) src/core/schema.cpp src/core/delivery_parser.cpp
+UNIT_SRCS = $(wildcard test/unit/*.cpp) src/core/schema.cpp src/core/delivery_parser.cpp \
+            src/core/printable.cpp src/core/field_values.cpp src/core/header_binding.cpp
 UNIT_FLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Isrc/core
 build/unit_tests: $(UNIT_SRCS) $(wildcard src/core/*.hpp)
 	mkdir -p build
