@@ -6,8 +6,8 @@ EXTENSION   = student_etl
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big  = student_etl
-CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/student_metrics.o \
-              src/core/background_parser.o
+CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o src/core/field_values.o \
+              src/core/header_binding.o src/core/student_metrics.o src/core/background_parser.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \
               src/pg/load.o
@@ -61,3 +61,38 @@ PROVE_DB ?= student_etl_tap
 prove:
 	psql -X -q -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$(PROVE_DB)'" | grep -q 1 || createdb $(PROVE_DB)
 	pg_prove -d $(PROVE_DB) --ext .sql -r test/pgtap
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (any report fails).
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+build/unit_tests_sanitize: $(UNIT_SRCS) $(wildcard src/core/*.hpp)
+	mkdir -p build
+	$(CXX) $(UNIT_FLAGS) -O1 $(SANITIZE_FLAGS) $(UNIT_SRCS) -lcsv -lgtest -lgtest_main -pthread -o $@
+.PHONY: unitcheck-sanitize
+unitcheck-sanitize: build/unit_tests_sanitize
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/unit_tests_sanitize
+
+# libFuzzer on the pure C++ parser + validator (test/fuzz), with ASan + UBSan, seeded from
+# test/data and test/data/bad. `make fuzz FUZZ_SECONDS=N`; findings land in build/fuzz-findings.
+FUZZ_CXX     ?= clang++
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS    = test/fuzz/fuzz_delivery_parser.cpp $(filter src/core/%,$(UNIT_SRCS))
+build/fuzz_delivery_parser: $(FUZZ_SRCS) $(wildcard src/core/*.hpp)
+	mkdir -p build
+	$(FUZZ_CXX) -std=c++17 -g -O1 -Isrc/core -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all $(FUZZ_SRCS) -lcsv -o $@
+.PHONY: fuzz
+fuzz: build/fuzz_delivery_parser
+	mkdir -p build/fuzz-corpus build/fuzz-findings
+	./build/fuzz_delivery_parser -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=build/fuzz-findings/ \
+	    build/fuzz-corpus test/data test/data/bad
+
+# The full variants of the reliability tests: a long fuzz run, then the whole suite with
+# STUDENT_ETL_STRESS=1 (faults on the sample x10,000 = 3.95 M records, 32 racing loads).
+# Like scripts/test.sh it installs the extension; on a shared machine run it under the same
+# install lock as scripts/test.sh.
+STRESS_FUZZ_SECONDS ?= 600
+.PHONY: stress
+stress:
+	$(MAKE) fuzz FUZZ_SECONDS=$(STRESS_FUZZ_SECONDS)
+	STUDENT_ETL_STRESS=1 FUZZ_SECONDS=0 bash scripts/test.sh

@@ -24,6 +24,9 @@ regress() {
   return 1
 }
 suite "unit (GoogleTest)" make -C "$REPO_ROOT" -s unitcheck
+suite "unit under ASan+UBSan" make -C "$REPO_ROOT" -s unitcheck-sanitize
+[ "${FUZZ_SECONDS:-20}" != 0 ] &&
+  suite "fuzz (libFuzzer, ${FUZZ_SECONDS:-20} s)" make -C "$REPO_ROOT" -s fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}"
 suite "pg_regress" regress
 suite "pgTAP (pg_prove)" make -C "$REPO_ROOT" -s prove
 for t in "$REPO_ROOT"/test/integration/*.sh; do

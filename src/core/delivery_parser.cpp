@@ -11,9 +11,16 @@
 // A broken record (bad quoting, a field or the record too long) drops libcsv's state and
 // skips to the next line end, so one bad record never takes the rest of the file with it.
 //
-// Line numbers count LF (a CRLF is one line end). A lone CR still ends an unquoted record,
-// as libcsv treats it, but does not start a new line number.
+// Line numbers count line ends: LF, CRLF (one line end) and a lone CR (old Mac files; libcsv
+// ends an unquoted record there too). So no two records ever start on the same line number.
+//
+// Here: the record reader (BOM gate, header collection, segments, libcsv glue, rejects).
+// Elsewhere: header_binding.* (header quoting/delimiter scan, names -> columns),
+// field_values.* (one field against its column's domain), printable.* (safe text).
 #include "delivery_parser.hpp"
+#include "field_values.hpp"
+#include "header_binding.hpp"
+#include "printable.hpp"
 
 #include <csv.h>
 
@@ -33,8 +40,6 @@ namespace {
 
 constexpr std::size_t kBomProbe = 3;          // longest BOM we strip (UTF-8) or recognise
 constexpr std::size_t kFieldSlack = 64;       // libcsv's buffer also holds a closing quote and spaces
-constexpr std::size_t kQuotedValueBytes = 64; // values quoted in reasons are cut here
-constexpr std::size_t kMaxListedNames = 10;   // header errors list at most this many names per kind
 constexpr unsigned char kCsvOptions = CSV_STRICT | CSV_STRICT_FINI;
 
 // libcsv's realloc hook gets no user pointer, so the cap of the parser that is inside
@@ -64,112 +69,6 @@ private:
     std::size_t saved_cap_;
     bool saved_oom_;
 };
-
-constexpr unsigned char ascii_lower(unsigned char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(const unsigned char* s, std::size_t n, std::string_view word) noexcept
-{
-    if (n != word.size())
-        return false;
-    for (std::size_t i = 0; i < n; ++i)
-        if (ascii_lower(s[i]) != ascii_lower(static_cast<unsigned char>(word[i])))
-            return false;
-    return true;
-}
-
-std::string at_line(std::uint64_t line)
-{
-    return "line " + std::to_string(line) + ": ";
-}
-
-// Length (2..4) of the well-formed, non-control UTF-8 sequence at s, else 0. Refuses what
-// PostgreSQL refuses (overlong forms, surrogates, above U+10FFFF) and the C1 controls.
-std::size_t utf8_sequence(const unsigned char* s, std::size_t n) noexcept
-{
-    const unsigned char c = s[0];
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    const std::size_t len = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (n < len)
-        return 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c == 0xC2)
-        lo = 0xA0;   // U+0080..U+009F are control characters
-    else if (c == 0xE0)
-        lo = 0xA0;
-    else if (c == 0xED)
-        hi = 0x9F;
-    else if (c == 0xF0)
-        lo = 0x90;
-    else if (c == 0xF4)
-        hi = 0x8F;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
-// Appends the printable form of s[0..n) to out, growing it by at most max_out bytes and never
-// splitting an escape or a UTF-8 sequence. Returns how many input bytes it used.
-std::size_t append_printable(std::string& out, const unsigned char* s, std::size_t n, bool ascii_only,
-                             std::size_t max_out)
-{
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::size_t room = max_out;
-    std::size_t i = 0;
-    while (i < n) {
-        const unsigned char c = s[i];
-        if ((c >= 0x20 && c < 0x7F && c != '\\') || c == '\t') {
-            if (room < 1)
-                break;
-            out.push_back(static_cast<char>(c));
-            room -= 1;
-            i += 1;
-            continue;
-        }
-        if (c == '\\') {
-            if (room < 2)
-                break;
-            out += "\\\\";
-            room -= 2;
-            i += 1;
-            continue;
-        }
-        if (c >= 0x80 && !ascii_only) {
-            const std::size_t len = utf8_sequence(s + i, n - i);
-            if (len != 0) {
-                if (room < len)
-                    break;
-                out.append(reinterpret_cast<const char*>(s + i), len);
-                room -= len;
-                i += len;
-                continue;
-            }
-        }
-        if (room < 4)
-            break;
-        const char escape[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 0x0F]};
-        out.append(escape, 4);
-        room -= 4;
-        i += 1;
-    }
-    return i;
-}
-
-// `"value"` for a message, printable and cut; a trailing ... says it was cut.
-void append_quoted(std::string& out, const unsigned char* s, std::size_t n, bool ascii_only)
-{
-    out.push_back('"');
-    const std::size_t used = append_printable(out, s, n, ascii_only, kQuotedValueBytes);
-    out.push_back('"');
-    if (used < n)
-        out += "...";
-}
 
 enum class Phase : std::uint8_t { Bom, Header, Data, Done };
 
@@ -203,6 +102,7 @@ struct Parser {
     Phase phase = Phase::Bom;
     std::exception_ptr failure;   // first exception out of feed()/finish(); rethrown after
     std::uint64_t line = 1;       // physical line of the next byte
+    bool pending_cr = false;      // the last byte was a CR: a line end unless an LF follows
 
     // BOM gate.
     unsigned char prefix[kBomProbe] = {};
@@ -211,16 +111,10 @@ struct Parser {
     // Header.
     std::string header_buf;
     bool header_started = false;
-    enum class HeaderState : std::uint8_t { FieldStart, Unquoted, Quoted, QuoteSeen, AfterQuote };
-    HeaderState header_state = HeaderState::FieldStart;
+    HeaderScanner header_scanner;
     bool header_ended = false;
     std::uint64_t header_line = 1;
-    std::size_t semicolons = 0, commas = 0;
-    std::size_t header_fields = 0;
-    std::array<bool, kColumnCount> seen{};
-    std::array<std::uint8_t, kColumnCount> slot_of{};   // file position -> kColumns index
-    std::string unknown_names, duplicate_names;
-    std::size_t unknown_count = 0, duplicate_count = 0;
+    HeaderBinding binding;
 
     // libcsv.
     csv_parser csv{};
@@ -332,10 +226,9 @@ struct Parser {
     {
         for (std::size_t i = 0; i < n; ++i) {
             const unsigned char c = p[i];
+            count_line_end(c);
             if (c == 0)
                 throw DeliveryError("file looks binary: NUL byte in line " + std::to_string(line));
-            if (c == '\n')
-                ++line;
             if (!header_started) {   // blank lines before the header
                 if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
                     continue;
@@ -343,7 +236,7 @@ struct Parser {
                 header_line = line;
             }
             header_buf.push_back(static_cast<char>(c));
-            if (header_scan(c)) {
+            if (header_scanner.scan(c, header_line)) {
                 read_header();
                 return i + 1;
             }
@@ -354,73 +247,9 @@ struct Parser {
         return n;
     }
 
-    // Follows libcsv's quoting rules over the header before the delimiter is known, taking
-    // both ';' and ',' as field boundaries. Counts the delimiters outside quotes; returns
-    // true at the line end that ends the header. Anything it calls bad quoting, libcsv
-    // would too, whichever delimiter is chosen.
-    bool header_scan(unsigned char c)
-    {
-        const bool blank = c == ' ' || c == '\t';
-        const bool boundary = c == ';' || c == ',';
-        const bool line_end = c == '\r' || c == '\n';
-        switch (header_state) {
-        case HeaderState::Quoted:
-            if (c == '"')
-                header_state = HeaderState::QuoteSeen;
-            return false;
-        case HeaderState::QuoteSeen:
-            if (c == '"') {
-                header_state = HeaderState::Quoted;   // "" inside quotes
-                return false;
-            }
-            [[fallthrough]];
-        case HeaderState::AfterQuote:
-            if (blank) {
-                header_state = HeaderState::AfterQuote;
-                return false;
-            }
-            if (!boundary && !line_end)
-                throw DeliveryError(at_line(header_line) + "malformed quoting in header");
-            break;
-        case HeaderState::FieldStart:
-            if (c == '"') {
-                header_state = HeaderState::Quoted;
-                return false;
-            }
-            if (blank)
-                return false;
-            break;
-        case HeaderState::Unquoted:
-            if (c == '"')
-                throw DeliveryError(at_line(header_line) + "malformed quoting in header");
-            break;
-        }
-        if (boundary) {
-            ++(c == ';' ? semicolons : commas);
-            header_state = HeaderState::FieldStart;
-            return false;
-        }
-        if (line_end)
-            return true;
-        header_state = HeaderState::Unquoted;
-        return false;
-    }
-
-    char choose_delimiter() const
-    {
-        constexpr std::size_t kWanted = kColumnCount - 1;
-        if (semicolons == kWanted)
-            return ';';
-        if (commas == kWanted)
-            return ',';
-        if (semicolons == 0 && commas == 0)
-            throw DeliveryError(at_line(header_line) + "no delimiter found (expected ';' or ',')");
-        return semicolons >= commas ? ';' : ',';
-    }
-
     void read_header()
     {
-        delim = choose_delimiter();
+        delim = header_scanner.choose_delimiter(header_line);
         reset_csv();
         const auto* p = reinterpret_cast<const unsigned char*>(header_buf.data());
         if (parse(p, header_buf.size()) < header_buf.size()) {
@@ -430,76 +259,32 @@ struct Parser {
         }
         if (!header_ended && fini() != 0)
             throw DeliveryError(at_line(header_line) + "unterminated quoted field");
-        check_header();
+        binding.check();
         std::string().swap(header_buf);
         phase = Phase::Data;
     }
 
-    void header_field(const unsigned char* s, std::size_t n)
-    {
-        const std::size_t index = header_fields++;
-        const std::optional<int> column = find_column(std::string_view(reinterpret_cast<const char*>(s), n));
-        if (!column) {
-            list_name(unknown_names, unknown_count, s, n);
-        } else if (seen[*column]) {
-            list_name(duplicate_names, duplicate_count, s, n);
-        } else {
-            seen[*column] = true;
-            // A column first seen past position 33 means an earlier name was unknown or a
-            // duplicate: check_header rejects this header anyway.
-            if (index < kColumnCount)
-                slot_of[index] = static_cast<std::uint8_t>(*column);
-        }
-    }
-
-    void list_name(std::string& list, std::size_t& count, const unsigned char* s, std::size_t n)
-    {
-        if (count < kMaxListedNames) {
-            if (!list.empty())
-                list += ", ";
-            append_quoted(list, s, n, opt.ascii_only_raw);
-        }
-        ++count;
-    }
-
-    void check_header() const
-    {
-        std::string message;
-        const auto clause = [&message](const char* what, const std::string& names, std::size_t count) {
-            if (count == 0)
-                return;
-            message += message.empty() ? "header: " : "; ";
-            message += what;
-            message += count == 1 ? " " : "s ";
-            message += names;
-            if (count > kMaxListedNames)
-                message += " and " + std::to_string(count - kMaxListedNames) + " more";
-        };
-        std::string missing;
-        std::size_t missing_count = 0;
-        for (int c = 0; c < kColumnCount; ++c) {
-            if (seen[c])
-                continue;
-            if (missing_count++ < kMaxListedNames) {
-                if (!missing.empty())
-                    missing += ", ";
-                missing += '"';
-                missing += kColumns[c].header;
-                missing += '"';
-            }
-        }
-        clause("unknown column", unknown_names, unknown_count);
-        clause("duplicate column", duplicate_names, duplicate_count);
-        clause("missing required column", missing, missing_count);
-        if (!message.empty())
-            throw DeliveryError(message);
-    }
-
     // ---- data ----
+
+    // Line numbering, one byte at a time: c is the next byte. An LF ends a line; a CR ends
+    // one unless an LF follows (then the LF does).
+    void count_line_end(unsigned char c) noexcept
+    {
+        if (pending_cr && c != '\n')
+            ++line;
+        pending_cr = c == '\r';
+        if (c == '\n')
+            ++line;
+    }
 
     void data_feed(const unsigned char* p, std::size_t n)
     {
         while (n > 0) {
+            if (pending_cr) {   // a segment ended at a CR: was it a lone one?
+                pending_cr = false;
+                if (p[0] != '\n')
+                    ++line;
+            }
             const auto* lf = static_cast<const unsigned char*>(std::memchr(p, '\n', n));
             std::size_t len = lf ? static_cast<std::size_t>(lf - p) + 1 : n;
             const std::size_t before_lf = lf ? len - 1 : n;
@@ -509,6 +294,7 @@ struct Parser {
             segment(p, len, last == '\n' || last == '\r');
             if (last == '\n')
                 ++line;
+            pending_cr = last == '\r';
             p += len;
             n -= len;
         }
@@ -623,89 +409,7 @@ struct Parser {
             field_too_long = true;
             return;
         }
-        const int slot = slot_of[index];
-        const ColumnSpec& column = kColumns[slot];
-        if (n == 0) {
-            column_reason(column) += "empty value";
-            return;
-        }
-        switch (column.kind) {
-        case Kind::Int: convert_int(column, slot, s, n); break;
-        case Kind::YesNo: convert_yes_no(column, slot, s, n); break;
-        case Kind::Code: convert_code(column, slot, s, n); break;
-        }
-    }
-
-    // Starts a "column "X": " clause in the record's reason and returns it for the rest.
-    std::string& column_reason(const ColumnSpec& column)
-    {
-        if (!reason.empty())
-            reason += "; ";
-        reason += "column \"";
-        reason += column.header;
-        reason += "\": ";
-        return reason;
-    }
-
-    void convert_int(const ColumnSpec& column, int slot, const unsigned char* s, std::size_t n)
-    {
-        std::uint64_t value = 0;
-        bool huge = false;   // past 32 bits: quoted as text rather than printed as a number
-        for (std::size_t i = 0; i < n; ++i) {
-            const unsigned digit = static_cast<unsigned>(s[i]) - '0';
-            if (digit > 9) {
-                std::string& r = column_reason(column);
-                append_quoted(r, s, n, opt.ascii_only_raw);
-                r += " is not a whole number";
-                return;
-            }
-            if (!huge) {
-                value = value * 10 + digit;
-                huge = value > std::numeric_limits<std::uint32_t>::max();
-            }
-        }
-        const auto v = static_cast<std::int64_t>(value);
-        if (huge || v < column.min || v > column.max) {
-            std::string& r = column_reason(column);
-            if (huge)
-                append_quoted(r, s, n, opt.ascii_only_raw);
-            else
-                r += std::to_string(v);
-            r += " is out of range " + std::to_string(column.min) + ".." + std::to_string(column.max);
-            return;
-        }
-        row.value[slot] = static_cast<std::int16_t>(v);
-    }
-
-    void convert_yes_no(const ColumnSpec& column, int slot, const unsigned char* s, std::size_t n)
-    {
-        if (iequals(s, n, "yes")) {
-            row.value[slot] = 1;
-        } else if (iequals(s, n, "no")) {
-            row.value[slot] = 0;
-        } else {
-            std::string& r = column_reason(column);
-            append_quoted(r, s, n, opt.ascii_only_raw);
-            r += " is not yes or no";
-        }
-    }
-
-    void convert_code(const ColumnSpec& column, int slot, const unsigned char* s, std::size_t n)
-    {
-        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
-            if (iequals(s, n, column.codes[k])) {
-                row.value[slot] = k;
-                return;
-            }
-        }
-        std::string& r = column_reason(column);
-        append_quoted(r, s, n, opt.ascii_only_raw);
-        r += " is not one of ";
-        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
-            if (k != 0)
-                r += ", ";
-            r += column.codes[k];
-        }
+        convert_field(binding.slot(index), s, n, opt.ascii_only_raw, row, reason);
     }
 
     // libcsv ended a record; terminator is its CR/LF, or -1 at end of input.
@@ -796,7 +500,7 @@ struct Parser {
     void on_field(const unsigned char* s, std::size_t n)
     {
         if (phase == Phase::Header)
-            header_field(s, n);
+            binding.add(s, n, opt.ascii_only_raw);
         else
             data_field(s, n);
     }
@@ -902,15 +606,6 @@ std::uint64_t DeliveryParser::records_rejected() const noexcept
 char DeliveryParser::delimiter() const noexcept
 {
     return impl_->phase == Phase::Data || impl_->phase == Phase::Done ? impl_->delim : 0;
-}
-
-std::string printable(const char* data, std::size_t len, bool ascii_only)
-{
-    std::string out;
-    out.reserve(len);
-    append_printable(out, reinterpret_cast<const unsigned char*>(data), len, ascii_only,
-                     std::numeric_limits<std::size_t>::max());
-    return out;
 }
 
 }  // namespace student_etl

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "printable.hpp"   // printable(), part of this interface
 #include "schema.hpp"
 
 namespace student_etl {
@@ -74,10 +75,5 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-// Bytes made safe to store in a text column and to quote in a message: valid UTF-8 kept
-// (unless ascii_only), anything else -- invalid sequences, NUL, control characters other
-// than tab -- written as \xNN; a backslash is written as \\ .
-std::string printable(const char* data, std::size_t len, bool ascii_only);
 
 }  // namespace student_etl

@@ -1,7 +1,6 @@
 // See student_metrics.hpp.
 #include "student_metrics.hpp"
 
-#include <cstdio>
 
 namespace student_etl {
 
@@ -40,9 +39,10 @@ const char* const kYesNo[] = {"no", "yes"};
 const char* number_label(int v)
 {
     static const auto labels = [] {
-        std::array<std::array<char, 4>, 100> l{};
+        std::array<std::array<char, 3>, 100> l{};
         for (int i = 0; i < 100; ++i)
-            std::snprintf(l[i].data(), l[i].size(), "%d", i);
+            l[i] = i < 10 ? std::array<char, 3>{char('0' + i), '\0', '\0'}
+                          : std::array<char, 3>{char('0' + i / 10), char('0' + i % 10), '\0'};
         return l;
     }();
     return labels[static_cast<std::size_t>(v)].data();

@@ -226,16 +226,48 @@ TEST(Records, CrLfLineEnds)
     EXPECT_EQ(out.rejects[0].raw, record_with(kAge, "99"));   // no CR in raw
 }
 
-TEST(Records, LoneCrEndsRecordsButNotLines)
+TEST(Records, LoneCrEndsRecordsAndLines)
 {
-    // As libcsv reads it: a lone CR ends an unquoted record. Line numbers count LF only.
-    const std::string text = kHeader + "\r" + kRecord + "\r" + record_with(kAge, "99") + "\r";
+    // As libcsv reads it: a lone CR ends an unquoted record -- and a line, so that no two
+    // records share a line number (it is part of the tables' primary keys).
+    const std::string text = kHeader + "\r" + kRecord + "\r" + record_with(kAge, "99") + "\r" + kRecord + "\r";
     const test::Outcome out = run_parser(text);
     EXPECT_EQ(out.error, "");
-    ASSERT_EQ(out.rows.size(), 1u);
-    EXPECT_EQ(out.rows[0].line, 1u);
+    ASSERT_EQ(out.rows.size(), 2u);
+    EXPECT_EQ(out.rows[0].line, 2u);
+    EXPECT_EQ(out.rows[1].line, 4u);
     ASSERT_EQ(out.rejects.size(), 1u);
+    EXPECT_EQ(out.rejects[0].line, 3u);
     EXPECT_EQ(out.rejects[0].raw, record_with(kAge, "99"));
+    for (std::size_t chunk : {1, 2, 3, 7, 64})
+        EXPECT_EQ(run_parser(text, chunk).dump, out.dump) << "chunk " << chunk;
+}
+
+TEST(Records, StrayCrInsideARecordDoesNotRepeatALineNumber)
+{
+    // A CR in an unquoted field splits the record (as libcsv reads it): both halves are
+    // rejected, on different lines, and the next record keeps counting from there.
+    const std::string text = kHeader + "\n" + kRecord.substr(0, 40) + "\r" + kRecord.substr(40) + "\n" +
+                             kRecord + "\r\n" + kRecord + "\n";
+    const test::Outcome out = run_parser(text);
+    EXPECT_EQ(out.error, "");
+    ASSERT_EQ(out.rejects.size(), 2u);
+    EXPECT_EQ(out.rejects[0].line, 2u);
+    EXPECT_EQ(out.rejects[1].line, 3u);
+    ASSERT_EQ(out.rows.size(), 2u);
+    EXPECT_EQ(out.rows[0].line, 4u);
+    EXPECT_EQ(out.rows[1].line, 5u);
+    for (std::size_t chunk : {1, 2, 3, 7, 41})
+        EXPECT_EQ(run_parser(text, chunk).dump, out.dump) << "chunk " << chunk;
+}
+
+TEST(Records, HeaderEndedByALoneCr)
+{
+    const test::Outcome out = run_parser("\r\r" + kHeader + "\r" + kRecord);
+    EXPECT_EQ(out.error, "");
+    ASSERT_EQ(out.rows.size(), 1u);
+    EXPECT_EQ(out.rows[0].line, 4u);
+    EXPECT_EQ(run_parser("\r\r" + kHeader + "\r" + kRecord, 1).dump, out.dump);
 }
 
 TEST(Records, LastRecordWithoutLineEnd)

@@ -24,10 +24,10 @@ std::string mixed_file()
            "\r\n" +                                               // 4 blank
            record_with(8, "\"at\r\nhome\"") + "\n" +              // 5-6 reject, quoted CRLF
            record_with(0, "\"GP\"x") + "\n" +                     // 7 malformed quoting
-           record_with(2, "99") + "\r" + kRecord + "\n" +         // 8 reject, then a row after a lone CR
-           "  \t \n" +                                            // 9 blank
-           record_with(15, "\"J\xC3\xA3o\\\"") + "\n" +           // 10 reject with UTF-8 and backslash
-           kRecord;                                               // 11 row, no line end
+           record_with(2, "99") + "\r" + kRecord + "\n" +         // 8 reject, 9 a row after a lone CR
+           "  \t \n" +                                            // 10 blank
+           record_with(15, "\"J\xC3\xA3o\\\"") + "\n" +           // 11 reject with UTF-8 and backslash
+           kRecord;                                               // 12 row, no line end
 }
 
 TEST(Streaming, MixedFileHasTheExpectedOutcome)
@@ -37,8 +37,8 @@ TEST(Streaming, MixedFileHasTheExpectedOutcome)
     EXPECT_EQ(out.delimiter, ';');
     ASSERT_EQ(out.rows.size(), 3u);
     EXPECT_EQ(out.rows[0].line, 3u);
-    EXPECT_EQ(out.rows[1].line, 8u);
-    EXPECT_EQ(out.rows[2].line, 11u);
+    EXPECT_EQ(out.rows[1].line, 9u);
+    EXPECT_EQ(out.rows[2].line, 12u);
     ASSERT_EQ(out.rejects.size(), 4u);
     EXPECT_EQ(out.rejects[0].line, 5u);
     EXPECT_EQ(out.rejects[0].reason,
@@ -47,7 +47,7 @@ TEST(Streaming, MixedFileHasTheExpectedOutcome)
     EXPECT_EQ(out.rejects[1].reason, "malformed quoting");
     EXPECT_EQ(out.rejects[2].line, 8u);
     EXPECT_EQ(out.rejects[2].reason, "column \"age\": 99 is out of range 15..22");
-    EXPECT_EQ(out.rejects[3].line, 10u);
+    EXPECT_EQ(out.rejects[3].line, 11u);
     EXPECT_EQ(out.rejects[3].reason, "column \"schoolsup\": \"J\xC3\xA3o\\\\\" is not yes or no");
     EXPECT_EQ(out.records_read, 7u);
     EXPECT_EQ(out.records_rejected, 4u);

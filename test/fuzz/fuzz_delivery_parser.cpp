@@ -1,0 +1,168 @@
+// libFuzzer target for the pure C++ core: DeliveryParser (libcsv underneath) and printable().
+//
+// The first bytes of the input choose the options and how the rest is cut into feed() calls;
+// the rest is the delivery. Besides "no crash, no sanitizer report, nothing but DeliveryError
+// thrown", it checks what the loader relies on:
+//   * the outcome does not depend on the chunking (whole input vs the chosen cuts);
+//   * records_read = rows + rejects, records_rejected = rejects;
+//   * no two records share a line number (they key student_performance and rejected_rows),
+//     and lines grow in file order;
+//   * every value is inside its column's domain;
+//   * reasons and raw records are printable text (valid UTF-8, no control bytes but tab),
+//     raw within its cap.
+// make fuzz FUZZ_SECONDS=N runs it with test/data and test/data/bad as the seed corpus.
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "delivery_parser.hpp"
+
+using namespace student_etl;
+
+namespace {
+
+struct Result {
+    std::string dump;         // rows, then rejects, then the error: independent of drain timing
+    std::string row_dump, reject_dump, error;
+    std::vector<std::uint64_t> lines;   // rows and rejects, in the order they were produced
+    std::uint64_t rows = 0, rejects = 0, read = 0, rejected = 0;
+};
+
+[[noreturn]] void die(const char* what, const std::string& detail = {})
+{
+    std::fprintf(stderr, "fuzz invariant broken: %s %s\n", what, detail.c_str());
+    std::abort();
+}
+
+bool is_printable_text(const std::string& s)
+{
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t n = s.size();
+    for (std::size_t i = 0; i < n;) {
+        const unsigned char c = p[i];
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t') || c == 0x7F)
+                return false;
+            ++i;
+            continue;
+        }
+        std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+        if (len == 0 || i + len > n)
+            return false;
+        for (std::size_t k = 1; k < len; ++k)
+            if ((p[i + k] & 0xC0) != 0x80)
+                return false;
+        i += len;
+    }
+    return true;
+}
+
+void drain(DeliveryParser& parser, Result& out, const ParserOptions& opt)
+{
+    for (const ParsedRow& row : parser.rows()) {
+        out.row_dump += "row " + std::to_string(row.line) + ":";
+        for (int c = 0; c < kColumnCount; ++c) {
+            const ColumnSpec& col = kColumns[c];
+            const int v = row.value[c];
+            const bool ok = col.kind == Kind::Int ? (v >= col.min && v <= col.max)
+                          : col.kind == Kind::YesNo ? (v == 0 || v == 1)
+                          : (v >= 0 && v < col.ncodes);
+            if (!ok)
+                die("value outside its domain", std::string(col.header));
+            out.row_dump += " " + std::to_string(v);
+        }
+        out.row_dump += "\n";
+        out.lines.push_back(row.line);
+        ++out.rows;
+    }
+    for (const RejectedRow& r : parser.rejects()) {
+        if (r.reason.empty())
+            die("reject without a reason");
+        if (!is_printable_text(r.reason) || !is_printable_text(r.raw))
+            die("reject text not printable", r.reason);
+        if (opt.ascii_only_raw && !std::all_of(r.raw.begin(), r.raw.end(), [](char c) { return c > 0; }))
+            die("ascii_only raw record holds non-ASCII bytes", r.raw);
+        if (r.raw.size() > opt.max_raw_bytes + 64)
+            die("raw record over its cap");
+        out.reject_dump += "reject " + std::to_string(r.line) + ": " + r.reason + " | " + r.raw + "\n";
+        out.lines.push_back(r.line);
+        ++out.rejects;
+    }
+    parser.clear_output();
+}
+
+Result run(const std::uint8_t* data, std::size_t size, const ParserOptions& opt, const std::vector<std::size_t>& cuts)
+{
+    Result out;
+    DeliveryParser parser(opt);
+    try {
+        std::size_t at = 0;
+        for (std::size_t cut : cuts) {
+            if (cut <= at || cut > size)
+                continue;
+            parser.feed(reinterpret_cast<const char*>(data) + at, cut - at);
+            drain(parser, out, opt);
+            at = cut;
+        }
+        parser.feed(reinterpret_cast<const char*>(data) + at, size - at);
+        drain(parser, out, opt);
+        parser.finish();
+    } catch (const DeliveryError& e) {
+        out.error = std::string("error: ") + e.what() + "\n";
+        if (!is_printable_text(e.what()))
+            die("error message not printable", e.what());
+    }
+    drain(parser, out, opt);
+    out.dump = out.row_dump + out.reject_dump + out.error;
+    out.read = parser.records_read();
+    out.rejected = parser.records_rejected();
+    return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    // Header bytes: [flags][field cap][record cap][cut seed]. Short inputs use the defaults.
+    ParserOptions opt;
+    std::uint8_t seed = 0;
+    if (size >= 4 && (data[0] & 0x80)) {
+        opt.ascii_only_raw = data[0] & 1;
+        if (data[0] & 2) {
+            opt.max_field_bytes = 1 + data[1] % 64;
+            opt.max_record_bytes = 1 + data[2] * 4;
+            opt.max_raw_bytes = 16 + data[2];
+        }
+        seed = data[3];
+        data += 4;
+        size -= 4;
+    }
+
+    const std::string text = printable(reinterpret_cast<const char*>(data), size, false);
+    if (!is_printable_text(text) || !is_printable_text(printable(reinterpret_cast<const char*>(data), size, true)))
+        die("printable() returned unprintable text");
+
+    const Result whole = run(data, size, opt, {});
+    // Cuts: every 1..8 bytes (from the seed), and at every line end (the awkward places).
+    std::vector<std::size_t> cuts;
+    const std::size_t step = 1 + seed % 8;
+    for (std::size_t at = step; at < size; at += step)
+        cuts.push_back(at);
+    const Result chunked = run(data, size, opt, cuts);
+    if (chunked.dump != whole.dump)
+        die("outcome depends on chunking", "\n--- whole\n" + whole.dump + "--- chunked\n" + chunked.dump);
+
+    if (whole.read != whole.rows + whole.rejects || whole.rejected != whole.rejects)
+        die("record counts do not add up");
+    std::vector<std::uint64_t> lines = whole.lines;
+    // Rows and rejects are produced in file order within one feed(): sort, then no repeats.
+    std::sort(lines.begin(), lines.end());
+    for (std::size_t i = 1; i < lines.size(); ++i)
+        if (lines[i] == lines[i - 1])
+            die("two records on one line", std::to_string(lines[i]));
+    return 0;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Faults during a load, on a throwaway cluster of its own (port 5521: it kills a backend,
+# which restarts the whole server): a statement cancelled by statement_timeout or
+# pg_cancel_backend, a read-only transaction, a full disk (tmpfs tablespace, when mounting
+# is allowed), kill -9 of the backend mid-load, and readers during a load. Every failure
+# must end with a clear message and leave no row of that run; the next load must succeed.
+# Fast: the sample x1000 (395,000 records, ~57 MB). STUDENT_ETL_STRESS=1: x10,000 (~568 MB).
+set -uo pipefail
+source "$(dirname "$0")/lib/common.sh"
+
+TIMES=$([ "${STUDENT_ETL_STRESS:-0}" = 1 ] && echo 10000 || echo 1000)
+ROWS=$((TIMES * 395))
+own_cluster "${STUDENT_ETL_FAULTS_PORT:-5521}"
+make_data_dir
+make_db
+BIG="$DATA_DIR/student-mat-x$TIMES.csv"
+make_big_delivery "$TIMES" "$BIG"
+note "delivery: $ROWS records, $(stat -c %s "$BIG") bytes"
+
+# Starts load($1) in the background; its output goes to $DATA_DIR/load.out.
+start_load() {
+  q -v path="$1" > "$DATA_DIR/load.out" 2>&1 <<'SQL' &
+SELECT status || ' ' || rows_loaded FROM student_etl.load(:'path');
+SQL
+  LOADER=$!
+}
+wait_loading() {
+  local i pid
+  for ((i = 0; i < 1200; i++)); do
+    pid=$(loading_pid 2>/dev/null)
+    [ -n "$pid" ] && { echo "$pid"; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+expect_nothing_written() {   # $1 = counts before, $2 = what happened
+  local now; now=$(table_counts)
+  [ "$now" = "$1" ] || fail "$2: counts changed $1 -> $now"
+  [ "$(q -c "SELECT count(*) FROM student_etl.load_runs WHERE status <> 'loaded' AND status <> 'skipped'")" = 0 ] ||
+    fail "$2: a run row was left behind"
+}
+
+# 1. pg_cancel_backend mid-load.
+before=$(table_counts)
+start_load "$BIG"
+pid=$(wait_loading) || fail "cancel: the load never started parsing"
+q -c "SELECT pg_cancel_backend($pid)" >/dev/null
+wait "$LOADER" && fail "cancel: the load succeeded: $(cat "$DATA_DIR/load.out")"
+grep -q "ERROR:  canceling statement due to user request" "$DATA_DIR/load.out" ||
+  fail "cancel: unexpected outcome: $(cat "$DATA_DIR/load.out")"
+expect_nothing_written "$before" "pg_cancel_backend"
+note "pg_cancel_backend mid-load: clean"
+
+# 2. statement_timeout while the load runs (the timeout, 100 ms, is far shorter than the load).
+out=$(q -v path="$BIG" 2>&1 <<'SQL'
+SET statement_timeout = '100ms';
+SELECT status FROM student_etl.load(:'path');
+SQL
+) && fail "statement_timeout: the load succeeded: $out"
+grep -q "ERROR:  canceling statement due to statement timeout" <<< "$out" ||
+  fail "statement_timeout: unexpected outcome: $out"
+expect_nothing_written "$before" "statement_timeout"
+note "statement_timeout: clean"
+
+# 3. Read-only transactions: refused before anything is written.
+for setup in "SET default_transaction_read_only = on;" "BEGIN READ ONLY;"; do
+  out=$(q 2>&1 <<SQL
+$setup
+SELECT status FROM student_etl.load('$BIG');
+SQL
+) && fail "read-only ($setup): the load succeeded: $out"
+  grep -q "ERROR:  cannot execute INSERT in a read-only transaction" <<< "$out" ||
+    fail "read-only ($setup): unexpected outcome: $out"
+done
+expect_nothing_written "$before" "read-only"
+note "read-only transaction: clean"
+
+# 4. A full disk: the fact table on a 16 MB tmpfs tablespace.
+TS="$DATA_DIR/tiny_ts"
+mkdir -p "$TS"
+if mount -t tmpfs -o size=16m tmpfs "$TS" 2>/dev/null; then
+  on_exit "umount -l '$TS'"
+  chown postgres:postgres "$TS"
+  q -c "CREATE TABLESPACE student_etl_tiny LOCATION '$TS'" \
+    -c "ALTER TABLE student_etl.student_performance SET TABLESPACE student_etl_tiny" >/dev/null
+  out=$(q -c "SELECT status FROM student_etl.load('$BIG')" 2>&1) && fail "disk full: the load succeeded: $out"
+  grep -q "ERROR:  could not extend file .*No space left on device" <<< "$out" ||
+    fail "disk full: unexpected outcome: $out"
+  expect_nothing_written "$before" "disk full"
+  q -c "ALTER TABLE student_etl.student_performance SET TABLESPACE pg_default" \
+    -c "DROP TABLESPACE student_etl_tiny" >/dev/null
+  note "disk full: clean"
+else
+  note "disk full: SKIPPED (cannot mount a tmpfs here)"
+fi
+
+# 5. Readers during a load see the old data or the new, never part of the run. The reader
+#    samples while the load is running; tuples already written must be invisible.
+start_load "$BIG"
+wait_loading >/dev/null || fail "readers: the load never started parsing"
+# Rows the load has written already (progress) are not visible to this reader.
+mid=$(q -c "SELECT (SELECT tuples_processed FROM pg_stat_progress_copy
+                     WHERE relid = 'student_etl.student_performance'::regclass) || ' ' ||
+                   (SELECT count(*) FROM student_etl.student_performance)")
+[ "${mid#* }" = "${before%% *}" ] || fail "readers: mid-load count ${mid#* } (written: ${mid%% *}), before ${before%% *}"
+seen=""
+while kill -0 "$LOADER" 2>/dev/null; do
+  seen+=" $(q -c "SELECT (SELECT count(*) FROM student_etl.student_performance) || '/' ||
+                         (SELECT count(*) FROM student_etl.load_runs)")"
+  sleep 0.1
+done
+wait "$LOADER" || fail "readers: the load failed: $(cat "$DATA_DIR/load.out")"
+[ "$(cat "$DATA_DIR/load.out")" = "loaded $ROWS" ] || fail "readers: load said $(cat "$DATA_DIR/load.out")"
+old_facts=${before%% *}; old_runs=${before##* }
+for s in $seen; do
+  [ "$s" = "$old_facts/$old_runs" ] || [ "$s" = "$((old_facts + ROWS))/$((old_runs + 1))" ] ||
+    fail "readers: saw a partial load: $s (old $old_facts/$old_runs, new $((old_facts + ROWS))/$((old_runs + 1)))"
+done
+note "readers during the load saw only old or new data ($(wc -w <<< "$seen") samples; ${mid%% *} rows written but invisible mid-load)"
+
+# 6. kill -9 of the backend mid-load: after crash recovery no row of that run exists, and
+#    the next load of the same file succeeds. A second copy of the content, so that it is
+#    not a duplicate of what step 5 loaded.
+BIG2="$DATA_DIR/student-mat-x$TIMES-b.csv"
+{ cat "$BIG"; tail -n 1 test/data/student-mat.csv; } > "$BIG2"; chmod a+r "$BIG2"
+before=$(table_counts)
+start_load "$BIG2"
+pid=$(wait_loading) || fail "kill -9: the load never started parsing"
+kill -9 "$pid"
+wait "$LOADER" && fail "kill -9: the load reported success"
+# Crash recovery: the postmaster restarts every backend.
+for ((i = 0; i < 1200; i++)); do q -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
+q -c "SELECT 1" >/dev/null || fail "kill -9: the server did not come back"
+grep -q "terminated by signal 9" "$CLUSTER_DIR/server.log" || fail "kill -9: the server log shows no crash"
+expect_nothing_written "$before" "kill -9"
+out=$(q -c "SELECT status || ' ' || rows_loaded FROM student_etl.load('$BIG2')") || fail "kill -9: next load failed: $out"
+[ "$out" = "loaded $((ROWS + 1))" ] || fail "kill -9: next load said $out"
+[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = "$((${before%% *} + ROWS + 1))" ] ||
+  fail "kill -9: row count after the next load"
+note "kill -9 mid-load: no row of the run survived; the next load loaded $((ROWS + 1))"
+note ok
