@@ -20,8 +20,9 @@ CREATE TABLE student_etl.load_runs (
     CHECK (rows_read = rows_loaded + rows_rejected),
     CHECK ((status = 'skipped') = (duplicate_of IS NOT NULL)),
     -- A failed file may not have been resolved, sized or read; every other run has all three.
+    CONSTRAINT load_runs_file_known_unless_failed
     CHECK (status = 'failed' OR (resolved_path IS NOT NULL AND file_size IS NOT NULL AND checksum IS NOT NULL)),
-    CHECK ((status = 'failed') = (error IS NOT NULL))
+    CONSTRAINT load_runs_error_iff_failed CHECK ((status = 'failed') = (error IS NOT NULL))
 );
 -- A given content is loaded at most once; concurrent loads are serialised by load() itself,
 -- this index is the backstop.

@@ -12,8 +12,8 @@ CREATE TABLE student_etl.load_jobs (
     enqueued_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     started_at   timestamptz,
     finished_at  timestamptz,
-    CHECK ((state = 'failed') = (error IS NOT NULL)),
-    CHECK (state <> 'done' OR run_id IS NOT NULL OR path ~ '/$')
+    CONSTRAINT load_jobs_error_iff_failed CHECK ((state = 'failed') = (error IS NOT NULL)),
+    CONSTRAINT load_jobs_done_has_run CHECK (state <> 'done' OR run_id IS NOT NULL OR path ~ '/$')
 );
 CREATE INDEX load_jobs_queued ON student_etl.load_jobs (job_id) WHERE state IN ('queued', 'running');
 
