@@ -22,6 +22,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "worker: FAIL: command failed at line $LINENO"' ERR
 fail() { echo "worker: FAIL: $*"; echo "--- server log (tail)"; tail -n 40 "$LOG"; exit 1; }
 
 as_postgres "$PG_BIN/initdb" -D "$WORK/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -80,7 +81,7 @@ echo "worker: inbox file loaded as run $run and moved to processed/"
 # A file still growing is picked up only once it has settled: write it a line at a time.
 grow=$INBOX/student-por-growing.csv
 ( head -n 1 "$SAMPLE"; ) > "$grow"; [ "$(id -u)" = 0 ] && chown postgres "$grow"
-tail -n +2 "$SAMPLE" | head -n 20 | while IFS= read -r line; do printf '%s\n' "$line" >> "$grow"; sleep 0.1; done
+sed -n '2,21p' "$SAMPLE" | while IFS= read -r line; do printf '%s\n' "$line" >> "$grow"; sleep 0.1; done
 wait_file "$DELIV/processed/*-student-por-growing.csv"
 [ "$(q "SELECT status || ' ' || rows_loaded FROM student_etl.load_runs WHERE file_path = '$grow'")" = "loaded 20" ] ||
   fail "growing file was not loaded whole: $(q "SELECT status, rows_loaded FROM student_etl.load_runs WHERE file_path = '$grow'")"
@@ -129,7 +130,7 @@ echo "worker: restarted (pid $new_pid), all 8 jobs done exactly once ($(q "SELEC
 
 # Enqueued twice, the same file is loaded once and skipped once; the worker wakes on enqueue.
 twice=$QUEUE/student-por-twice.csv
-{ head -n 1 "$SAMPLE"; tail -n +2 "$SAMPLE" | head -n 50; } > "$twice"; [ "$(id -u)" = 0 ] && chown postgres "$twice"
+sed -n '1,51p' "$SAMPLE" > "$twice"; [ "$(id -u)" = 0 ] && chown postgres "$twice"
 a=$(q "SELECT student_etl.enqueue('$twice')"); b=$(q "SELECT student_etl.enqueue('$twice', 'portuguese')")
 wait_for "SELECT string_agg(r.status, ',' ORDER BY j.job_id) FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id) WHERE j.job_id IN ($a, $b) AND j.state = 'done'" "loaded,skipped" 5
 echo "worker: the same file enqueued twice: loaded, then skipped (woken by enqueue, not by polling)"
