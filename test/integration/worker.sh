@@ -97,12 +97,33 @@ run=$(basename "$(compgen -G "$DELIV/failed/*-student-mat-bad.csv")" | cut -d- -
 [ "$(q "SELECT count(*) FROM student_etl.student_performance")" = "$facts" ] || fail "a failed file wrote rows"
 echo "worker: bad file in failed/ as run $run: $(q "SELECT error FROM student_etl.load_runs WHERE run_id = $run")"
 
+# Inbox files load as student_etl.worker_role (no LOGIN needed), reread on reload.
+q "CREATE ROLE student_etl_loader NOLOGIN IN ROLE pg_read_server_files" >/dev/null
+q "ALTER SYSTEM SET student_etl.worker_role = 'student_etl_loader'"; q "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+sed -n '1,31p' "$SAMPLE" > "$WORK/por.csv"; deliver "$WORK/por.csv" "$INBOX/student-por-role.csv"
+wait_file "$DELIV/processed/*-student-por-role.csv"
+[ "$(q "SELECT loaded_by || ' ' || status FROM student_etl.load_runs WHERE file_path = '$INBOX/student-por-role.csv'")" = \
+  "student_etl_loader loaded" ] || fail "inbox file not loaded as worker_role"
+echo "worker: inbox file loaded as student_etl.worker_role"
+
+# An inbox outside student_etl.allowed_dirs is not served, and the log says so once.
+mkdir -p "$WORK/outside"; [ "$(id -u)" = 0 ] && chown postgres "$WORK/outside"
+cp "$SAMPLE" "$WORK/outside/student-mat.csv"
+q "ALTER SYSTEM SET student_etl.inbox_dir = '$WORK/outside'"; q "SELECT pg_reload_conf()" >/dev/null
+sleep 1.5
+[ "$(grep -c "inbox \"$WORK/outside\" is not under a directory listed in student_etl.allowed_dirs" "$LOG")" = 1 ] ||
+  fail "no single warning about an inbox outside allowed_dirs"
+[ -f "$WORK/outside/student-mat.csv" ] || fail "a file outside allowed_dirs was touched"
+q "ALTER SYSTEM RESET student_etl.inbox_dir"; q "ALTER SYSTEM RESET student_etl.worker_role"
+echo "worker: an inbox outside allowed_dirs is refused (one warning)"
+
 # --- Queue: the worker wakes on enqueue (its poll interval is now 10 minutes; SIGHUP reloads it).
 q "ALTER SYSTEM SET student_etl.worker_naptime = '10min'"; q "SELECT pg_reload_conf()" >/dev/null
 sleep 1
 for i in 1 2 3 4 5 6 7 8; do
   f=$QUEUE/student-mat-$i.csv
-  { head -n 1 "$SAMPLE"; for _ in $(seq $((60 + i))); do tail -n +2 "$SAMPLE"; done; } > "$f"
+  { head -n 1 "$SAMPLE"; for _ in $(seq $((120 + i))); do tail -n +2 "$SAMPLE"; done; } > "$f"
 done
 [ "$(id -u)" = 0 ] && chown -R postgres "$QUEUE"
 old_pid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'student_etl worker'")
@@ -120,11 +141,11 @@ wait_for "SELECT count(*) FROM student_etl.load_jobs WHERE state = 'done'" 8 60
 new_pid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'student_etl worker'")
 [ -n "$new_pid" ] && [ "$new_pid" != "$old_pid" ] || fail "worker was not restarted"
 [ "$(q "SELECT count(DISTINCT r.run_id) || ' ' || bool_and(r.status = 'loaded') || ' ' || sum(r.rows_loaded)
-         FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id)")" = "8 true $((395 * (8 * 60 + 36)))" ] ||
+         FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id)")" = "8 true $((395 * (8 * 120 + 36)))" ] ||
   fail "jobs not loaded exactly once: $(q "SELECT job_id, state, run_id, attempts FROM student_etl.load_jobs")"
 [ "$(q "SELECT count(*) FROM student_etl.load_runs WHERE file_path LIKE '$QUEUE/%'")" = 8 ] ||
   fail "a queued file was loaded twice"
-[ "$(q "SELECT count(*) FROM student_etl.student_performance sp JOIN student_etl.load_jobs j USING (run_id)")" = "$((395 * (8 * 60 + 36)))" ] ||
+[ "$(q "SELECT count(*) FROM student_etl.student_performance sp JOIN student_etl.load_jobs j USING (run_id)")" = "$((395 * (8 * 120 + 36)))" ] ||
   fail "fact rows of the queued jobs do not add up"
 echo "worker: restarted (pid $new_pid), all 8 jobs done exactly once ($(q "SELECT string_agg(attempts::text, ',' ORDER BY job_id) FROM student_etl.load_jobs") attempts)"
 
