@@ -10,7 +10,7 @@ CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o 
               src/core/header_binding.o src/core/student_metrics.o src/core/background_parser.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \
-              src/pg/load.o
+              src/pg/load.o src/pg/worker_shmem.o src/pg/queue.o src/pg/inbox.o src/pg/worker.o
 OBJS        = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script is assembled from src/sql/*.sql, one object family per file.

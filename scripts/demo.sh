@@ -13,6 +13,7 @@ DB=my_data_wh_db
 DB_USER=my_data_wh_user
 DB_PASSWORD=${MY_DATA_WH_PASSWORD:-my_data_wh_pwd}
 DELIVERIES=/var/lib/student_etl/deliveries
+INBOX=/var/lib/student_etl/inbox/new   # processed/ and failed/ go beside it
 
 "$REPO_ROOT/scripts/install-deps.sh"
 build_and_install
@@ -25,7 +26,9 @@ cat > "/etc/postgresql/15/$CLUSTER/conf.d/student_etl.conf" <<CONF
 listen_addresses = 'localhost'
 shared_preload_libraries = 'pg_cron,student_etl'
 cron.database_name = '$DB'
-student_etl.allowed_dirs = '$DELIVERIES'
+student_etl.allowed_dirs = '$DELIVERIES, $(dirname "$INBOX")'
+student_etl.database_name = '$DB'
+student_etl.inbox_dir = '$INBOX'
 CONF
 # A restart (not a reload) picks up the preload list and a freshly installed library.
 if pg_lsclusters -h | awk -v c="$CLUSTER" '$2 == c {print $4}' | grep -q online; then
@@ -34,7 +37,7 @@ else
   pg_ctlcluster 15 "$CLUSTER" start
 fi
 
-mkdir -p "$DELIVERIES"
+mkdir -p "$DELIVERIES" "$INBOX"
 install -m 0644 "$REPO_ROOT/test/data/student-mat.csv" "$DELIVERIES/student-mat.csv"
 chown -R postgres:postgres "$(dirname "$DELIVERIES")"
 
@@ -48,6 +51,12 @@ SELECT format('CREATE DATABASE %I OWNER %I', '$DB', '$DB_USER')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB') \gexec
 SQL
 psql_admin -d "$DB" <<SQL
+-- A cluster made by an older pre-release build lacks objects added since: recreate the
+-- extension there (the demo's data is just the sample, loaded again below).
+SELECT 'DROP EXTENSION student_etl CASCADE'
+ WHERE EXISTS (SELECT FROM pg_extension WHERE extname = 'student_etl')
+   AND (to_regclass('student_etl.run_facets') IS NULL OR to_regclass('student_etl.load_jobs') IS NULL
+        OR to_regclass('student_etl.validated_checks') IS NULL) \gexec
 CREATE EXTENSION IF NOT EXISTS student_etl;
 -- Analysts write SELECT * FROM student_performance, as in the stack this replaces.
 ALTER DATABASE $DB SET search_path = "\$user", public, student_etl;
@@ -62,4 +71,5 @@ SELECT subject, count(*) AS students, round(avg(g3), 2) AS mean_g3,
 SELECT run_id, status, rows_loaded, rows_rejected, left(checksum, 12) AS checksum, finished_at
   FROM student_etl.load_runs ORDER BY run_id DESC LIMIT 5;
 SQL
+echo "demo: deliveries dropped into $INBOX are loaded by the background worker."
 echo "demo: ready. Connect with: psql -h localhost -p $PORT -U $DB_USER -d $DB   (password $DB_PASSWORD)"

@@ -14,7 +14,7 @@ SELECT DISTINCT f.run_id, sum(students) OVER (PARTITION BY f.run_id, facet) = r.
 
 -- 2. From here on: a warehouse holding just the sample, loaded fresh.
 TRUNCATE student_etl.student_performance, student_etl.rejected_rows, student_etl.run_facets,
-         student_etl.load_runs;
+         student_etl.load_jobs, student_etl.load_runs;
 SELECT status, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
 SELECT * FROM student_etl.latest_runs \gset latest_
 SELECT :latest_run_id > 0 AS has_latest_run;

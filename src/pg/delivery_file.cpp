@@ -70,6 +70,11 @@ pg_attribute_noreturn() void refuse_location(const char* given)
 
 }  // namespace
 
+bool location_allowed(const char* resolved_path)
+{
+    return is_allowed(resolved_path);
+}
+
 void check_load_privilege()
 {
     if (superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))

@@ -21,6 +21,9 @@ struct DeliveryFile {
 // Raises unless the current user is a superuser or a member of pg_read_server_files.
 void check_load_privilege();
 
+// True if a resolved (realpath) location lies under a directory of student_etl.allowed_dirs.
+bool location_allowed(const char* resolved_path);
+
 // Resolves path, checks it lies under student_etl.allowed_dirs (before and after opening,
 // so a symlink swapped in between is caught), opens it and checks it is a regular file.
 DeliveryFile* open_delivery(const char* path);

@@ -1,8 +1,10 @@
-// Library entry point: defines the student_etl.* settings.
+// Library entry point: defines the student_etl.* settings; with shared_preload_libraries, also
+// registers the background worker and its shared memory.
 #include "guard.hpp"
 #include "settings.hpp"
 
 extern "C" {
+#include "miscadmin.h"
 #include "utils/guc.h"
 }
 
@@ -12,6 +14,12 @@ namespace student_etl::pg {
 
 char* allowed_dirs = nullptr;
 int insert_batch_rows = 1000;
+char* worker_database_name = nullptr;
+char* worker_role = nullptr;
+char* inbox_dir = nullptr;
+int worker_naptime_ms = 10000;
+int inbox_settle_ms = 2000;
+bool worker_registered = false;
 
 namespace {
 
@@ -30,6 +38,15 @@ bool check_allowed_dirs(char** newval, void** /*extra*/, GucSource /*source*/)
             return false;
         }
         p = std::strchr(p, ',');
+    }
+    return true;
+}
+
+bool check_absolute_or_empty(char** newval, void** /*extra*/, GucSource /*source*/)
+{
+    if (*newval && **newval && **newval != '/') {
+        GUC_check_errdetail("student_etl.inbox_dir must be an absolute path, or empty to turn the inbox off.");
+        return false;
     }
     return true;
 }
@@ -59,7 +76,46 @@ void _PG_init(void)
         "Rows written per multi-insert batch by student_etl.load().",
         nullptr, &insert_batch_rows, 1000, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
+    DefineCustomStringVariable(
+        "student_etl.database_name",
+        "Database the student_etl background worker connects to.",
+        "The worker serves the queue (student_etl.load_jobs) and the inbox of this database only.",
+        &worker_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomStringVariable(
+        "student_etl.worker_role",
+        "Role the background worker loads inbox files as.",
+        "Empty: the bootstrap superuser. Otherwise a role that is a member of pg_read_server_files; "
+        "it needs no LOGIN. Queued jobs always load as the role that enqueued them.",
+        &worker_role, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomStringVariable(
+        "student_etl.inbox_dir",
+        "Directory the background worker watches for new deliveries.",
+        "Absolute path under student_etl.allowed_dirs; empty turns the inbox off. Files are moved "
+        "to processed/ or failed/ beside it once loaded.",
+        &inbox_dir, "", PGC_SIGHUP, 0, check_absolute_or_empty, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "student_etl.worker_naptime",
+        "Longest time the background worker sleeps between looks at the queue and the inbox.",
+        "enqueue() wakes it at once; the inbox is looked at this often.",
+        &worker_naptime_ms, 10000, 100, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "student_etl.inbox_settle_time",
+        "How long an inbox file must go unmodified before it is picked up.",
+        "A file still being written keeps a recent modification time.",
+        &inbox_settle_ms, 2000, 0, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+
     MarkGUCPrefixReserved("student_etl");
+
+    queue_install_xact_callback();
+    if (process_shared_preload_libraries_in_progress) {
+        worker_shmem_install_hooks();
+        register_worker();
+        worker_registered = true;
+    }
 }
 
 }  // extern "C"

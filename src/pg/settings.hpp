@@ -9,3 +9,29 @@ extern char* allowed_dirs;
 extern int insert_batch_rows;
 
 }  // namespace student_etl::pg
+
+// Background worker and inbox (worker.cpp, inbox.cpp); see README, "Deliveries without a human".
+namespace student_etl::pg {
+
+// Database the worker connects to (postmaster start only).
+extern char* worker_database_name;
+// Role inbox files are loaded as; empty = the bootstrap superuser the worker connects as.
+extern char* worker_role;
+// Directory watched for new deliveries; empty = no inbox.
+extern char* inbox_dir;
+// Longest the worker sleeps between looks at the queue and the inbox, in ms.
+extern int worker_naptime_ms;
+// A file is picked up only once it has not been modified for this long, in ms.
+extern int inbox_settle_ms;
+
+// Set in _PG_init when loaded by shared_preload_libraries: the worker is registered.
+extern bool worker_registered;
+
+// worker_shmem.cpp
+void worker_shmem_install_hooks();
+// queue.cpp
+void queue_install_xact_callback();
+// worker.cpp
+void register_worker();
+
+}  // namespace student_etl::pg

@@ -1,10 +1,11 @@
--- One row per call of load(): the audit trail of every delivery, loaded or skipped.
+-- One row per call of load(): the audit trail of every delivery, loaded or skipped -- and, for
+-- deliveries loaded by the background worker, failed (recorded after the load rolled back).
 CREATE TABLE student_etl.load_runs (
     run_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     file_path      text NOT NULL,
-    resolved_path  text NOT NULL,
-    file_size      bigint NOT NULL CHECK (file_size >= 0),
-    checksum       text NOT NULL CHECK (checksum ~ '^[0-9a-f]{64}$'),
+    resolved_path  text,
+    file_size      bigint CHECK (file_size >= 0),
+    checksum       text CHECK (checksum ~ '^[0-9a-f]{64}$'),
     subject        text CHECK (subject IN ('math', 'portuguese')),
     status         text NOT NULL CHECK (status IN ('running', 'loaded', 'skipped', 'failed')),
     delimiter      text,
@@ -17,7 +18,11 @@ CREATE TABLE student_etl.load_runs (
     started_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at    timestamptz,
     CHECK (rows_read = rows_loaded + rows_rejected),
-    CHECK ((status = 'skipped') = (duplicate_of IS NOT NULL))
+    CHECK ((status = 'skipped') = (duplicate_of IS NOT NULL)),
+    -- A failed file may not have been resolved, sized or read; every other run has all three.
+    CONSTRAINT load_runs_file_known_unless_failed
+    CHECK (status = 'failed' OR (resolved_path IS NOT NULL AND file_size IS NOT NULL AND checksum IS NOT NULL)),
+    CONSTRAINT load_runs_error_iff_failed CHECK ((status = 'failed') = (error IS NOT NULL))
 );
 -- A given content is loaded at most once; concurrent loads are serialised by load() itself,
 -- this index is the backstop.
@@ -29,5 +34,6 @@ COMMENT ON TABLE student_etl.load_runs IS
     'One row per student_etl.load() call: file, SHA-256 checksum, status, row counts, times.';
 COMMENT ON COLUMN student_etl.load_runs.checksum IS 'SHA-256 of the file content, lower-case hex.';
 COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS 'For skipped runs: the run that loaded this content.';
+COMMENT ON COLUMN student_etl.load_runs.error IS 'For failed runs (background worker only): the error text.';
 
 SELECT pg_catalog.pg_extension_config_dump('student_etl.load_runs', '');

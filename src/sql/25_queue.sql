@@ -1,0 +1,41 @@
+-- The load queue: jobs recorded by enqueue() and run by the background worker, one load per
+-- job in its own transaction, as the role that enqueued it.
+CREATE TABLE student_etl.load_jobs (
+    job_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    path         text NOT NULL CHECK (path ~ '^/'),
+    subject      text CHECK (subject IN ('math', 'portuguese')),
+    state        text NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    run_id       bigint REFERENCES student_etl.load_runs (run_id),
+    error        text,
+    attempts     integer NOT NULL DEFAULT 0,
+    enqueued_by  name NOT NULL DEFAULT CURRENT_USER,
+    enqueued_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    started_at   timestamptz,
+    finished_at  timestamptz,
+    CONSTRAINT load_jobs_error_iff_failed CHECK ((state = 'failed') = (error IS NOT NULL)),
+    CONSTRAINT load_jobs_done_has_run CHECK (state <> 'done' OR run_id IS NOT NULL OR path ~ '/$')
+);
+CREATE INDEX load_jobs_queued ON student_etl.load_jobs (job_id) WHERE state IN ('queued', 'running');
+
+COMMENT ON TABLE student_etl.load_jobs IS
+    'Deliveries queued by student_etl.enqueue(): queued -> running -> done | failed, with the load_runs row of the outcome.';
+COMMENT ON COLUMN student_etl.load_jobs.path IS
+    'A delivery file, or a directory (ending in /) whose settled files are all loaded and moved, like the inbox.';
+COMMENT ON COLUMN student_etl.load_jobs.run_id IS
+    'The load_runs row of the outcome (loaded, skipped or failed); null for a directory job.';
+COMMENT ON COLUMN student_etl.load_jobs.enqueued_by IS 'The role the worker loads as.';
+
+SELECT pg_catalog.pg_extension_config_dump('student_etl.load_jobs', '');
+
+CREATE FUNCTION student_etl.enqueue(path text, subject text DEFAULT NULL)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'student_etl_enqueue'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION student_etl.enqueue(text, text) IS
+    'Queue one delivery (or a directory, ending in /) for the background worker; returns the job_id. The worker wakes at commit.';
+
+REVOKE ALL ON FUNCTION student_etl.enqueue(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION student_etl.enqueue(text, text) TO pg_read_server_files;
+GRANT SELECT, INSERT ON student_etl.load_jobs TO pg_read_server_files;
