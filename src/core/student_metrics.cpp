@@ -136,6 +136,7 @@ const std::vector<FacetSpec>& facets()
             {"alcohol_level", {derived(DimKind::AlcoholLevel)}},
             {"absence_band", {derived(DimKind::AbsenceBand)}},
             {"parent_education", {derived(DimKind::ParentEducation)}},
+            {"grades_school_g3", {column(c.school), column(c.g3)}},
             {"q1_sex_age_mjob", {column(c.sex), column(c.age), column(c.mjob)}},
             {"q2_address_traveltime", {column(c.address), column(c.traveltime)}},
             {"q3_pstatus_fjob", {column(c.pstatus), column(c.fjob)}},

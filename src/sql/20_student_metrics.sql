@@ -44,7 +44,7 @@ SELECT f.subject, f.facet AS dimension,
        round(f.sum_alcohol_week::numeric / (7 * f.students), 2) AS mean_alcohol_index
   FROM student_etl.run_facets f
   JOIN student_etl.latest_runs r USING (run_id)
- WHERE f.facet NOT LIKE 'q%';
+ WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%';
 
 -- The same measures per load run, over time (facet 'all'), with the run's reject count.
 CREATE VIEW student_etl.run_metrics AS
@@ -83,6 +83,7 @@ SELECT m.run_id, m.subject, k.facet, k.key1, k.key2, k.key3,
         ('alcohol_level', m.alcohol_level, '', ''),
         ('absence_band', m.absence_band, '', ''),
         ('parent_education', m.parent_education, '', ''),
+        ('grades_school_g3', m.school, m.g3::text, ''),
         ('q1_sex_age_mjob', m.sex, m.age::text, m.mjob),
         ('q2_address_traveltime', m.address, m.traveltime::text, ''),
         ('q3_pstatus_fjob', m.pstatus, m.fjob, ''),

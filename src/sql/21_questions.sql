@@ -8,6 +8,12 @@ SELECT f.*
   FROM student_etl.run_facets f
   JOIN student_etl.latest_runs r USING (run_id);
 
+-- The final-grade distribution per school, latest load of each subject (dashboard histogram).
+CREATE VIEW student_etl.grade_distribution AS
+SELECT subject, key1 AS school, key2::smallint AS g3, students
+  FROM student_etl.latest_facets
+ WHERE facet = 'grades_school_g3';
+
 -- 1. The unique mother's jobs of male students younger than 20 (with how many such students).
 CREATE VIEW student_etl.q1_mother_jobs_of_young_male_students AS
 SELECT subject, key3 AS mjob, sum(students) AS students

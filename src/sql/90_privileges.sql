@@ -10,7 +10,9 @@ GRANT SELECT ON student_etl.run_facets, student_etl.student_metrics, student_etl
     student_etl.group_metrics, student_etl.run_metrics, student_etl.latest_facets,
     student_etl.q1_mother_jobs_of_young_male_students, student_etl.q2_rural_most_frequent_traveltime,
     student_etl.q3_top_father_jobs_by_pstatus, student_etl.q4_most_frequent_failures_by_famsize,
-    student_etl.q5_median_absences_by_famrel_sex
+    student_etl.q5_median_absences_by_famrel_sex, student_etl.load_history, student_etl.reject_reasons
     TO pg_read_server_files;
 GRANT INSERT ON student_etl.run_facets TO pg_read_server_files;
 GRANT SELECT ON student_etl.validated_checks TO pg_read_server_files;
+GRANT SELECT ON student_etl.queue_history TO pg_read_server_files;
+GRANT SELECT ON student_etl.grade_distribution TO pg_read_server_files;

@@ -121,8 +121,10 @@ TEST(RunAggregates, CellsAreAdditiveAndLabelled)
     EXPECT_EQ(find(cells, "q5_famrel_sex_absences", "4", "F", "4")->sums.students, 1);
     EXPECT_EQ(find(cells, "q5_famrel_sex_absences", "4", "M", "30")->sums.students, 1);
     EXPECT_EQ(find(cells, "school", "XX"), nullptr);
-    // Empty cells are not listed: 16 facets, at most 2 cells each here.
-    EXPECT_LE(cells.size(), 32u);
+    // Empty cells are not listed: 17 facets, at most 2 cells each here.
+    EXPECT_EQ(find(cells, "grades_school_g3", "GP", "12")->sums.students, 1);
+    EXPECT_EQ(find(cells, "grades_school_g3", "MS", "8")->sums.passed, 0);
+    EXPECT_LE(cells.size(), 34u);
 }
 
 }  // namespace

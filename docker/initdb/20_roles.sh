@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# pg_data_wh first start, step 2: roles.
+# - GRAFANA_DB_USER (grafana_reader / GRAFANA_DB_PASSWORD): the login Grafana's datasource uses.
+#   student_etl.grant_dashboard_access() gives it SELECT on the dashboard views only and makes
+#   it read-only with a statement_timeout (GRAFANA_DB_STATEMENT_TIMEOUT, 5s) by default; it
+#   also reads the dashboard schema (pg_cron jobs and runs, the inbox listing).
+# - REPLICATION_USER (replicator / REPLICATION_PASSWORD): the login the read replica streams
+#   with, and its pg_hba.conf line (the entry point only allows "host all all all").
+set -euo pipefail
+: "${GRAFANA_DB_USER:=grafana_reader}" "${GRAFANA_DB_PASSWORD:=grafana_reader_pwd}"
+: "${GRAFANA_DB_STATEMENT_TIMEOUT:=5s}"
+: "${REPLICATION_USER:=replicator}" "${REPLICATION_PASSWORD:=replicator_pwd}"
+
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc --dbname "$POSTGRES_DB" \
+     -v reader="$GRAFANA_DB_USER" -v reader_pwd="$GRAFANA_DB_PASSWORD" \
+     -v timeout="$GRAFANA_DB_STATEMENT_TIMEOUT" \
+     -v repl="$REPLICATION_USER" -v repl_pwd="$REPLICATION_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'reader')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'reader') \gexec
+SELECT format('ALTER ROLE %I PASSWORD %L', :'reader', :'reader_pwd') \gexec
+SELECT student_etl.grant_dashboard_access(:'reader', :'timeout');
+SELECT format('GRANT USAGE ON SCHEMA dashboard TO %I', :'reader') \gexec
+SELECT format('GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO %I', :'reader') \gexec
+
+SELECT format('CREATE ROLE %I LOGIN REPLICATION', :'repl')
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'repl') \gexec
+SELECT format('ALTER ROLE %I PASSWORD %L', :'repl', :'repl_pwd') \gexec
+SQL
+
+if ! grep -q "^host replication $REPLICATION_USER all " "$PGDATA/pg_hba.conf"; then
+  printf 'host replication %s all scram-sha-256\n' "$REPLICATION_USER" >> "$PGDATA/pg_hba.conf"
+fi
