@@ -5,6 +5,7 @@
     bench.py run    --inputs DIR --plan 1:7,100:5,10000:3 --slow-sizes 1,100 --raw RAW.tsv
                     [--pgloader-url URL] [--workdir DIR] [--sample-ms 20]
     bench.py report --raw RAW.tsv --meta META.json [--views VIEWS.md] --md OUT.md --dat OUT.dat
+                    [--readme README.md]
 
 Connects with the libpq environment (PGHOST, PGPORT, PGUSER; database PGDATABASE or postgres).
 
@@ -276,7 +277,7 @@ def report(args):
     w('')
     w('Median of the repetitions (x1: 7, x100: 5, largest: 3). *ratio to COPY* = COPY time / '
       'method time: above 1 is faster than plain `COPY` of the same file into an identical '
-      'typed table. *peak backend MB* = peak private resident memory (RssAnon) of the backend '
+      'typed table. MB = 10^6 bytes of input. *peak backend MB* = peak private resident memory (RssAnon) of the backend '
       'running the statement (SQL methods only).')
     w('')
     w('| method | size | rows | MB | median s | rows/s | MB/s | ratio to COPY | peak backend MB |')
@@ -346,6 +347,8 @@ def report(args):
     with open(args.md, 'w') as f:
         f.write(text)
     print(text)
+    if args.readme:
+        update_readme(args.readme, text)
 
     # gnuplot data: one line per size, one column of rows/s per method ('-' = not run).
     with open(args.dat, 'w') as f:
@@ -354,6 +357,24 @@ def report(args):
             cells = ['%.1f' % (groups[(c, m)]['rows'] / med[(c, m)]) if (c, m) in med else '-'
                      for m in METHODS]
             f.write('"%s (%s rows)" %s\n' % (fmt_size(c), fmt_int(SAMPLE_ROWS * c), ' '.join(cells)))
+
+
+README_BEGIN = '<!-- bench:begin (bench/run.sh writes this part) -->'
+README_END = '<!-- bench:end -->'
+
+
+def update_readme(path, text):
+    """Puts the report, headings two levels down, between the bench markers of README."""
+    readme = open(path).read()
+    if README_BEGIN not in readme or README_END not in readme:
+        sys.exit('bench: %s has no bench markers' % path)
+    body = '\n'.join('##' + line if line.startswith('#') else line
+                     for line in text.splitlines()[2:])  # its title is README's section
+    head, rest = readme.split(README_BEGIN, 1)
+    tail = rest.split(README_END, 1)[1]
+    with open(path, 'w') as f:
+        f.write(head + README_BEGIN + '\n' + body.strip() + '\n\n'
+                '![benchmark](bench/results/latest.png)\n' + README_END + tail)
 
 
 def main():
@@ -368,6 +389,7 @@ def main():
     p.add_argument('--views')
     p.add_argument('--md')
     p.add_argument('--dat')
+    p.add_argument('--readme')
     p.add_argument('--pgloader-url')
     p.add_argument('--workdir', default='/tmp')
     p.add_argument('--sample-ms', type=float, default=20)

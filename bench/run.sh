@@ -11,7 +11,9 @@
 # size: student_etl.load, plain COPY into an identical typed table, pgloader (x1, x100) and a
 # pandas + to_sql pipeline (x1, x100); then every metrics view after the largest load.
 # Add --slow to run pgloader and pandas on the largest size as well (pandas: a long time).
-# Writes bench/results/latest.md (table), latest.png (chart), latest-runs.tsv (every run).
+# Writes bench/results/latest.md (table), latest.png (chart), latest-runs.tsv (every run)
+# and puts the table into README.md between its bench markers; --quick writes latest-quick.*
+# and leaves README alone.
 # The build-install-measure part holds /tmp/student_etl.install.lock (the extension is
 # installed into the shared system PostgreSQL).
 set -euo pipefail
@@ -103,18 +105,20 @@ chmod -R a+rX "$WORK"     # the server (user postgres) reads the inputs
 
 flock -o "$LOCK" bash "$0" --inner "$MODE" "$WORK" "$SLOW"
 
-if [ "$MODE" = smoke ]; then
-  OUT=$WORK/results
-else
-  OUT=$BENCH/results
-fi
+# A full run is "latest" and goes into README; --quick writes latest-quick.*; --smoke nothing.
+case $MODE in
+  full)  OUT=$BENCH/results NAME=latest ;;
+  quick) OUT=$BENCH/results NAME=latest-quick ;;
+  smoke) OUT=$WORK/results  NAME=latest ;;
+esac
 mkdir -p "$OUT"
-cp "$WORK/runs.tsv" "$OUT/latest-runs.tsv"
+cp "$WORK/runs.tsv" "$OUT/$NAME-runs.tsv"
 /usr/bin/python3 "$BENCH/bench.py" report --raw "$WORK/runs.tsv" --meta "$WORK/meta.json" \
-  --views "$WORK/views.md" --md "$OUT/latest.md" --dat "$WORK/chart.dat"
+  --views "$WORK/views.md" --md "$OUT/$NAME.md" --dat "$WORK/chart.dat" \
+  $([ "$MODE" = full ] && echo "--readme $REPO_ROOT/README.md")
 gnuplot <<GP
 set terminal pngcairo size 900,520 font 'sans,10'
-set output '$OUT/latest.png'
+set output '$OUT/$NAME.png'
 set title 'Loading the sample xN: rows per second (log scale), median of the runs'
 set datafile missing '-'
 set style data histogram
@@ -126,9 +130,9 @@ set format y '10^{%L}'
 set ylabel 'rows/s'
 set grid ytics
 set key top left
-plot for [i=2:5] '$WORK/chart.dat' using i:xtic(1) title columnheader(i)
+plot for [i=2:5] '$WORK/chart.dat' using i:xtic(1) title columnheader(i) noenhanced
 GP
 echo
-echo "bench: wrote $OUT/latest.md and $OUT/latest.png"
+echo "bench: wrote $OUT/$NAME.md and $OUT/$NAME.png"
 [ "$MODE" = smoke ] && echo "bench: smoke ok (every method loaded x1 with the expected row count)"
 exit 0
