@@ -3,6 +3,10 @@
 # metrics view the dashboards read: the median of 7 runs, measured inside the server.
 # Writes bench/results/metrics_views.md. Usage: bench/metrics_views.sh [N]
 set -euo pipefail
+# It installs the extension into the shared system PostgreSQL and then uses it: hold the lock.
+if [ -z "${STUDENT_ETL_INSTALL_LOCKED:-}" ]; then
+  STUDENT_ETL_INSTALL_LOCKED=1 exec flock -o /tmp/student_etl.install.lock "$0" "$@"
+fi
 source "$(dirname "$0")/../scripts/common.sh"
 source "$(dirname "$0")/metrics_lib.sh"
 SCALE=${1:-10000}
