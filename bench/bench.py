@@ -288,9 +288,10 @@ def report(args):
                 continue
             g, s = groups[(c, m)], med[(c, m)]
             ratio = med[(c, 'copy')] / s if (c, 'copy') in med else float('nan')
-            w('| %s | %s | %s | %.2f | %.4f | %s | %.1f | %.2f | %s |' % (
+            w('| %s | %s | %s | %.2f | %.4f | %s | %.1f | %s | %s |' % (
                 LABELS[m], fmt_size(c), fmt_int(g['rows']), g['bytes'] / 1e6, s,
-                fmt_int(g['rows'] / s), g['bytes'] / 1e6 / s, ratio,
+                fmt_int(g['rows'] / s), g['bytes'] / 1e6 / s,
+                '%.2f' % ratio if ratio >= 0.1 else '%.2g' % ratio,
                 '%.1f' % peak[(c, m)] if (c, m) in peak else '—'))
     w('')
 

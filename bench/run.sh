@@ -11,7 +11,8 @@
 # size: student_etl.load, plain COPY into an identical typed table, pgloader (x1, x100) and a
 # pandas + to_sql pipeline (x1, x100); then every metrics view after the largest load.
 # Add --slow to run pgloader and pandas on the largest size as well (pandas: a long time).
-# Writes bench/results/latest.md (table), latest.png (chart), latest-runs.tsv (every run)
+# Writes bench/results/latest.md (table), latest.png (chart), latest-runs.tsv (every run),
+# latest-meta.json and latest-views.md (the rest of what the table is made of)
 # and puts the table into README.md between its bench markers; --quick writes latest-quick.*
 # and leaves README alone.
 # The build-install-measure part holds /tmp/student_etl.install.lock (the extension is
@@ -112,7 +113,10 @@ case $MODE in
   smoke) OUT=$WORK/results  NAME=latest ;;
 esac
 mkdir -p "$OUT"
+# What the report is made of, so that `bench.py report` can remake it from the repository.
 cp "$WORK/runs.tsv" "$OUT/$NAME-runs.tsv"
+cp "$WORK/meta.json" "$OUT/$NAME-meta.json"
+cp "$WORK/views.md" "$OUT/$NAME-views.md"
 /usr/bin/python3 "$BENCH/bench.py" report --raw "$WORK/runs.tsv" --meta "$WORK/meta.json" \
   --views "$WORK/views.md" --md "$OUT/$NAME.md" --dat "$WORK/chart.dat" \
   $([ "$MODE" = full ] && echo "--readme $REPO_ROOT/README.md")
