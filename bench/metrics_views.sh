@@ -3,7 +3,12 @@
 # metrics view the dashboards read: the median of 7 runs, measured inside the server.
 # Writes bench/results/metrics_views.md. Usage: bench/metrics_views.sh [N]
 set -euo pipefail
+# It installs the extension into the shared system PostgreSQL and then uses it: hold the lock.
+if [ -z "${STUDENT_ETL_INSTALL_LOCKED:-}" ]; then
+  STUDENT_ETL_INSTALL_LOCKED=1 exec flock -o /tmp/student_etl.install.lock "$0" "$@"
+fi
 source "$(dirname "$0")/../scripts/common.sh"
+source "$(dirname "$0")/metrics_lib.sh"
 SCALE=${1:-10000}
 RESULTS=$REPO_ROOT/bench/results
 mkdir -p "$RESULTS"
@@ -25,10 +30,6 @@ SELECT * FROM student_etl.load('$DATA/student-mat-x$SCALE.csv');
 VACUUM ANALYZE;
 SQL
 
-VIEWS=(group_metrics run_metrics latest_runs
-       q1_mother_jobs_of_young_male_students q2_rural_most_frequent_traveltime
-       q3_top_father_jobs_by_pstatus q4_most_frequent_failures_by_famsize
-       q5_median_absences_by_famrel_sex)
 {
   echo "# Metrics views after loading the sample x$SCALE"
   echo
@@ -36,19 +37,5 @@ VIEWS=(group_metrics run_metrics latest_runs
   echo
   echo "| view | rows | median ms |"
   echo "|---|---:|---:|"
-  for v in "${VIEWS[@]}"; do
-    psql -X -qtA -v ON_ERROR_STOP=1 <<SQL
-DO \$\$
-DECLARE t timestamptz; ms float8[] := '{}'; n bigint;
-BEGIN
-  FOR i IN 1..7 LOOP
-    t := clock_timestamp();
-    SELECT count(*) INTO n FROM (SELECT * FROM student_etl.$v) x;
-    ms := ms || extract(epoch FROM clock_timestamp() - t) * 1000;
-  END LOOP;
-  RAISE NOTICE '| % | % | % |', '$v', n,
-    (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY m)::numeric, 2) FROM unnest(ms) m);
-END \$\$;
-SQL
-  done 2>&1 | sed 's/^NOTICE:  //'
+  time_metrics_views 7
 } | tee "$RESULTS/metrics_views.md"
