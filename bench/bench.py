@@ -40,7 +40,7 @@ FACT_COLUMNS = ('school sex age address famsize pstatus medu fedu mjob fjob reas
                 'traveltime studytime failures schoolsup famsup paid activities nursery higher '
                 'internet romantic famrel freetime goout dalc walc health absences g1 g2 g3').split()
 ETL_TABLES = ('student_etl.student_performance, student_etl.rejected_rows, '
-              'student_etl.run_facets, student_etl.load_runs')
+              'student_etl.run_facets, student_etl.load_jobs, student_etl.load_runs')
 
 
 def connect():

@@ -7,6 +7,7 @@ packages=(
   make g++ pkg-config
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
   libcsv-dev libgtest-dev libtap-parser-sourcehandler-pgtap-perl
+  clang libclang-rt-14-dev
   python3 python3-yaml
 )
 missing=()
