@@ -65,9 +65,13 @@ SQL
 echo "demo: loading $DELIVERIES/student-mat.csv as $DB_USER"
 PGPASSWORD=$DB_PASSWORD psql -X -v ON_ERROR_STOP=1 -h localhost -p "$PORT" -U "$DB_USER" -d "$DB" <<SQL
 SELECT * FROM student_etl.load('$DELIVERIES/student-mat.csv');
-SELECT subject, count(*) AS students, round(avg(g3), 2) AS mean_g3,
-       round(100.0 * avg(passed::int), 1) AS pass_rate_pct
-  FROM student_performance GROUP BY subject;
+-- What the dashboards show: the latest load of each subject, and the analysts' questions.
+SELECT subject, students, pass_rate, mean_g3, at_risk_share FROM group_metrics WHERE dimension = 'all';
+SELECT * FROM q1_mother_jobs_of_young_male_students;
+SELECT * FROM q2_rural_most_frequent_traveltime;
+SELECT * FROM q3_top_father_jobs_by_pstatus;
+SELECT * FROM q4_most_frequent_failures_by_famsize;
+SELECT * FROM q5_median_absences_by_famrel_sex;
 SELECT run_id, status, rows_loaded, rows_rejected, left(checksum, 12) AS checksum, finished_at
   FROM student_etl.load_runs ORDER BY run_id DESC LIMIT 5;
 SQL
