@@ -9,14 +9,14 @@ build_and_install() {
   make -C "$REPO_ROOT" -s install
 }
 
-# Starts a throwaway cluster (initdb as postgres in a temp dir) on port $1 with
+# Creates and starts a throwaway cluster (initdb as postgres in a temp dir) on port $1 with
 # shared_preload_libraries = 'pg_cron,student_etl' and any extra settings given as further
-# arguments; exports PGHOST/PGPORT/PGUSER and THROWAWAY_DIR; removes it all on exit.
-start_throwaway_cluster() {
+# arguments (later settings win); exports PGHOST/PGPORT/PGUSER and THROWAWAY_DIR. Registers
+# no cleanup: the caller arranges for stop_throwaway_cluster.
+init_throwaway_cluster() {
   local port=$1; shift
   THROWAWAY_DIR=$(mktemp -d /tmp/student_etl_cluster.XXXXXX)
   chown postgres:postgres "$THROWAWAY_DIR"
-  trap 'as_postgres "$PG_BIN/pg_ctl" -D "$THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1; rm -rf "$THROWAWAY_DIR"' EXIT
   as_postgres "$PG_BIN/initdb" -D "$THROWAWAY_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null || return 1
   {
     echo "port = $port"
@@ -28,4 +28,16 @@ start_throwaway_cluster() {
   as_postgres "$PG_BIN/pg_ctl" -D "$THROWAWAY_DIR/data" -l "$THROWAWAY_DIR/server.log" -w start >/dev/null ||
     { cat "$THROWAWAY_DIR/server.log"; return 1; }
   export PGHOST=$THROWAWAY_DIR PGPORT=$port PGUSER=postgres
+}
+
+stop_throwaway_cluster() {
+  [ -n "${THROWAWAY_DIR:-}" ] || return 0
+  as_postgres "$PG_BIN/pg_ctl" -D "$THROWAWAY_DIR/data" -m immediate stop >/dev/null 2>&1
+  rm -rf "$THROWAWAY_DIR"
+}
+
+# init_throwaway_cluster, removed again when the calling script exits.
+start_throwaway_cluster() {
+  trap stop_throwaway_cluster EXIT
+  init_throwaway_cluster "$@"
 }

@@ -131,7 +131,7 @@ wait "$LOADER" && fail "kill -9: the load reported success"
 # Crash recovery: the postmaster restarts every backend.
 for ((i = 0; i < 1200; i++)); do q -c "SELECT 1" >/dev/null 2>&1 && break; sleep 0.1; done
 q -c "SELECT 1" >/dev/null || fail "kill -9: the server did not come back"
-grep -q "terminated by signal 9" "$CLUSTER_DIR/server.log" || fail "kill -9: the server log shows no crash"
+grep -q "terminated by signal 9" "$THROWAWAY_DIR/server.log" || fail "kill -9: the server log shows no crash"
 expect_nothing_written "$before" "kill -9"
 out=$(q -c "SELECT status || ' ' || rows_loaded FROM student_etl.load('$BIG2')") || fail "kill -9: next load failed: $out"
 [ "$out" = "loaded $((ROWS + 1))" ] || fail "kill -9: next load said $out"

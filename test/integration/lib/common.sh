@@ -1,7 +1,7 @@
 # Helpers for test/integration/*.sh (sourced). Each test either uses the suite's server
 # (PGHOST/PGPORT/PGUSER exported by scripts/test.sh) or starts its own throwaway cluster with
 # own_cluster (for tests that crash or restart the server).
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+source "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/common.sh"   # PG_BIN, the throwaway cluster
 IT_NAME=$(basename "$0" .sh)
 
 fail() { echo "$IT_NAME: FAIL: $*"; exit 1; }
@@ -87,22 +87,7 @@ sql_session_end() {
 # A throwaway cluster on port $1 (for tests that crash or restart the server). Exports
 # PGHOST/PGPORT/PGUSER for it; removed at exit.
 own_cluster() {
-  local port=$1
-  CLUSTER_DIR=$(mktemp -d "/tmp/student_etl_${IT_NAME}_pg.XXXXXX")
-  chown postgres:postgres "$CLUSTER_DIR"
-  on_exit "rm -rf '$CLUSTER_DIR'"
-  runuser -u postgres -- "$PG_BIN/initdb" -D "$CLUSTER_DIR/data" -U postgres --auth=trust -E UTF8 \
-    --locale=C.UTF-8 >/dev/null || fail "initdb"
-  cat >> "$CLUSTER_DIR/data/postgresql.conf" <<CONF
-port = $port
-listen_addresses = ''
-unix_socket_directories = '$CLUSTER_DIR'
-shared_preload_libraries = 'student_etl'
-fsync = off
-restart_after_crash = on
-CONF
-  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w start \
-    >/dev/null || { cat "$CLUSTER_DIR/server.log"; fail "cluster did not start"; }
-  on_exit "runuser -u postgres -- '$PG_BIN/pg_ctl' -D '$CLUSTER_DIR/data' -m immediate stop"
-  export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres
+  init_throwaway_cluster "$1" "shared_preload_libraries = 'student_etl'" "fsync = off" \
+    "restart_after_crash = on" || fail "cluster did not start"
+  on_exit stop_throwaway_cluster
 }
