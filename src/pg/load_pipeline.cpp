@@ -27,7 +27,8 @@ namespace student_etl::pg {
 namespace {
 
 constexpr size_t kReadChunk = 256 * 1024;
-constexpr int kRejectBatchRows = 100;
+// Rejects and facet cells are few per load: small batches, small memory.
+constexpr int kSmallBatchRows = 100;
 
 const char* const kRejectColumns[] = {"run_id", "line_number", "reason", "raw_record"};
 const char* const kFacetColumns[] = {"run_id", "subject", "facet", "key1", "key2", "key3", "students",
@@ -94,7 +95,7 @@ void write_facets(const RunAggregates* aggregates, const char* subject, int64 ru
     auto* cells = make_owned_by<std::vector<FacetCell>>(CurrentMemoryContext, "collecting metrics");
     if (!run_cpp([&] { *cells = aggregates->cells(); }))
         raise_caught_error("collecting metrics");
-    BulkWriter* writer = bulk_writer_open("run_facets", kFacetColumns, kFacetColumnCount, kRejectBatchRows);
+    BulkWriter* writer = bulk_writer_open("run_facets", kFacetColumns, kFacetColumnCount, kSmallBatchRows);
     MemoryContext batch = bulk_writer_batch_memory(writer);
     Datum subject_text = CStringGetTextDatum(subject);
     for (size_t i = 0; i < cells->size(); ++i) {
@@ -129,7 +130,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     BulkWriter* facts = bulk_writer_open("student_performance", kStudentColumns, kStudentColumnCount,
                                          insert_batch_rows);
     trust_validated_checks(facts);
-    BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, 4, kRejectBatchRows);
+    BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, 4, kSmallBatchRows);
 
     // Visible in pg_stat_progress_copy, like COPY FROM a file.
     pgstat_progress_start_command(PROGRESS_COMMAND_COPY, bulk_writer_relid(facts));
