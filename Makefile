@@ -8,20 +8,26 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION)
 MODULE_big  = student_etl
 CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o src/core/field_values.o \
               src/core/header_binding.o src/core/student_metrics.o src/core/background_parser.o
-PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/delivery_file.o src/pg/bulk_writer.o \
+PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/spi.o src/pg/trust.o src/pg/owner_call.o \
+              src/pg/allowed_paths.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \
-              src/pg/load.o src/pg/worker_shmem.o src/pg/queue.o src/pg/inbox.o src/pg/worker.o
+              src/pg/load.o src/pg/worker_shmem.o src/pg/queue.o src/pg/inbox.o src/pg/worker_catalog.o \
+              src/pg/worker.o
 OBJS        = $(CORE_OBJS) $(PG_OBJS)
 
-# The install script is assembled from src/sql/*.sql, one object family per file.
+# The install script of the current version is assembled from src/sql/*.sql, one object family
+# per file. Released versions' install scripts and the upgrade scripts between versions are
+# committed as shipped and never edited (sql/versions/); the upgrade test checks that every
+# path from a released version ends in the same catalog as a fresh install.
 SQL_PARTS   = $(sort $(wildcard src/sql/*.sql))
 DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard sql/versions/$(EXTENSION)--*.sql)
 EXTRA_CLEAN = build results regression.diffs regression.out
 
-REGRESS      = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS      = $(sort $(basename $(notdir $(wildcard sql/[0-9]*.sql))))
 REGRESS_OPTS =
 
-PG_CPPFLAGS = -Isrc/core
+PG_CPPFLAGS = -Isrc/core -DSTUDENT_ETL_VERSION=\"$(EXTVERSION)\"
 PG_CXXFLAGS = -std=c++17 -Wno-register -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 SHLIB_LINK  = -lcsv -lstdc++
 

@@ -9,10 +9,15 @@ SELECT c.relname, c.relkind
  ORDER BY c.relname;
 -- Every function pins search_path.
 SELECT p.oid::regprocedure AS function, p.proconfig
-  FROM pg_proc p WHERE p.pronamespace = 'student_etl'::regnamespace ORDER BY 1::text;
--- load() is not executable by PUBLIC, only by pg_read_server_files (and superusers).
-SELECT has_function_privilege('public', 'student_etl.load(text,text)', 'EXECUTE') AS public_can_load,
-       has_function_privilege('pg_read_server_files', 'student_etl.load(text,text)', 'EXECUTE') AS readers_can_load;
+  FROM pg_proc p WHERE p.pronamespace = 'student_etl'::regnamespace ORDER BY p.oid::regprocedure::text;
+-- Right after install nobody but the owner holds any right on the extension's objects:
+-- rights come from profiles (grant_access; sql/13_privilege_matrix.sql has the whole matrix).
+SELECT count(*) AS grants_to_others
+  FROM pg_class c CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+ WHERE c.relnamespace = 'student_etl'::regnamespace AND a.grantee <> c.relowner;
+SELECT count(*) AS function_grants_to_others
+  FROM pg_proc p CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+ WHERE p.pronamespace = 'student_etl'::regnamespace AND a.grantee <> p.proowner;
 -- The fact table's columns: the 33 attributes (header names in lower case), typed.
 SELECT attname, format_type(atttypid, atttypmod) AS type
   FROM pg_attribute

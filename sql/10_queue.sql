@@ -8,19 +8,19 @@ SELECT student_etl.enqueue('/tmp/student_etl_regress/student-mat-variant.csv', '
 -- A directory is a sweep job: marked with a trailing slash.
 SELECT student_etl.enqueue('/tmp/student_etl_regress/bad') > 0 AS queued;
 RESET client_min_messages;
-SELECT path, subject, state, run_id, error, attempts, enqueued_by = current_user AS by_me,
+SELECT path, subject, state, run_id, error, attempts, enqueued_by = current_user::regrole AS by_me,
        started_at IS NULL AS not_started
   FROM student_etl.load_jobs ORDER BY job_id;
 -- Bad arguments are refused at once.
 SELECT student_etl.enqueue(NULL);
 SELECT student_etl.enqueue('student-mat.csv');
 SELECT student_etl.enqueue('/tmp/student_etl_regress/student-mat.csv', 'physics');
--- Queueing a load needs the privilege of load().
+-- Queueing a load needs the loader profile, like load().
 CREATE ROLE student_etl_queue_nobody;
 SET ROLE student_etl_queue_nobody;
 SELECT student_etl.enqueue('/tmp/student_etl_regress/student-mat.csv');
 RESET ROLE;
--- Even granted EXECUTE by mistake: enqueue() checks for pg_read_server_files itself.
+-- Even granted EXECUTE by mistake: enqueue() checks the profile itself.
 GRANT USAGE ON SCHEMA student_etl TO student_etl_queue_nobody;
 GRANT EXECUTE ON FUNCTION student_etl.enqueue(text, text) TO student_etl_queue_nobody;
 SET ROLE student_etl_queue_nobody;
@@ -29,8 +29,15 @@ RESET ROLE;
 REVOKE ALL ON FUNCTION student_etl.enqueue(text, text) FROM student_etl_queue_nobody;
 REVOKE ALL ON SCHEMA student_etl FROM student_etl_queue_nobody;
 DROP ROLE student_etl_queue_nobody;
+-- Neither PUBLIC nor pg_read_server_files (0.1's loaders) may queue.
 SELECT has_function_privilege('public', 'student_etl.enqueue(text,text)', 'EXECUTE') AS public_can_enqueue,
        has_function_privilege('pg_read_server_files', 'student_etl.enqueue(text,text)', 'EXECUTE') AS readers_can_enqueue;
+-- A directory whose processed/ and failed/ would fall outside allowed_dirs is refused, and so
+-- is any path outside them, existing or not.
+SELECT student_etl.enqueue('/tmp/student_etl_regress/');
+SELECT student_etl.enqueue('/etc/');
+SELECT student_etl.enqueue('/etc/passwd');
+SELECT student_etl.enqueue('/etc/no-such-file');
 -- A rolled-back enqueue leaves no job.
 BEGIN;
 SET LOCAL client_min_messages = error;
@@ -44,12 +51,12 @@ DELETE FROM student_etl.load_jobs;
 -- load_runs: a failed run (written by the worker) needs its error, and may lack a checksum;
 -- any other run needs its checksum, size and resolved path.
 BEGIN;
-INSERT INTO student_etl.load_runs (file_path, status, error) VALUES ('/x/student-mat.csv', 'failed', 'boom')
+INSERT INTO student_etl.load_runs (file_path, status, error, loaded_by) VALUES ('/x/student-mat.csv', 'failed', 'boom', 'x')
 RETURNING status, checksum, file_size, resolved_path, rows_read;
 ROLLBACK;
-INSERT INTO student_etl.load_runs (file_path, status) VALUES ('/x/student-mat.csv', 'failed');
-INSERT INTO student_etl.load_runs (file_path, resolved_path, file_size, status)
-VALUES ('/x/student-mat.csv', '/x/student-mat.csv', 1, 'running');
+INSERT INTO student_etl.load_runs (file_path, status, loaded_by) VALUES ('/x/student-mat.csv', 'failed', 'x');
+INSERT INTO student_etl.load_runs (file_path, resolved_path, file_size, status, loaded_by)
+VALUES ('/x/student-mat.csv', '/x/student-mat.csv', 1, 'running', 'x');
 -- pg_cron is not installed in this database: every helper says so.
 SELECT student_etl.schedule_load('mat-every-two-days', '0 6 */2 * *', '/tmp/student_etl_regress/student-mat.csv');
 SELECT student_etl.unschedule_load('mat-every-two-days');

@@ -14,6 +14,7 @@ extern "C" {
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -71,6 +72,23 @@ void check_target(Relation rel)
         refuse(rel, "it has row-level insert triggers");
 }
 
+// The column must hold exactly what the caller writes: a tuple formed for another type or
+// typmod would be read back as garbage, or crash the server.
+void check_column(Relation rel, Form_pg_attribute attr, const TargetColumn& column)
+{
+    if (attr->atttypid == column.type && attr->atttypmod == column.typmod &&
+        (column.may_be_null ? !attr->attnotnull : true))
+        return;
+    ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                    errmsg("student_etl cannot load into table \"%s\": column \"%s\" is %s%s, expected %s%s",
+                           RelationGetRelationName(rel), column.name,
+                           format_type_with_typemod(attr->atttypid, attr->atttypmod),
+                           attr->attnotnull ? " NOT NULL" : "",
+                           format_type_with_typemod(column.type, column.typmod),
+                           column.may_be_null ? " (nullable)" : ""),
+                    errhint("The table was altered after CREATE EXTENSION; restore the column's definition from the extension's install script.")));
+}
+
 void flush(BulkWriter* w)
 {
     if (w->nbuffered == 0)
@@ -93,12 +111,13 @@ void flush(BulkWriter* w)
 
 }  // namespace
 
-BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int ncolumns, int batch_rows)
+BulkWriter* bulk_writer_open(const char* table, const TargetColumn* columns, int ncolumns, int batch_rows)
 {
     RangeVar* rv = makeRangeVar(pstrdup("student_etl"), pstrdup(table), -1);
     Relation rel = table_openrv(rv, RowExclusiveLock);
     check_target(rel);
 
+    TupleDesc desc = RelationGetDescr(rel);
     auto* w = static_cast<BulkWriter*>(palloc0(sizeof(BulkWriter)));
     w->rel = rel;
     w->natts = RelationGetDescr(rel)->natts;
@@ -120,7 +139,6 @@ BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int 
     w->cid = GetCurrentCommandId(true);
     w->estate->es_output_cid = w->cid;
 
-    TupleDesc desc = RelationGetDescr(rel);
     w->check_constraints = desc->constr != nullptr;
     w->generated = desc->constr && desc->constr->has_generated_stored;
 
@@ -129,12 +147,13 @@ BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int 
     w->target = static_cast<AttrNumber*>(palloc(sizeof(AttrNumber) * ncolumns));
     bool* supplied = static_cast<bool*>(palloc0(sizeof(bool) * w->natts));
     for (int i = 0; i < ncolumns; ++i) {
-        AttrNumber att = get_attnum(RelationGetRelid(rel), columns[i]);
+        AttrNumber att = get_attnum(RelationGetRelid(rel), columns[i].name);
         if (att == InvalidAttrNumber)
             ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
                             errmsg("column \"%s\" of table \"%s\" does not exist",
-                                   columns[i], RelationGetRelationName(rel)),
+                                   columns[i].name, RelationGetRelationName(rel)),
                             errhint("The table no longer matches the extension; reinstall student_etl.")));
+        check_column(rel, TupleDescAttr(desc, att - 1), columns[i]);
         w->target[i] = att - 1;
         supplied[att - 1] = true;
     }

@@ -2,7 +2,9 @@
 // slots and written with table_multi_insert() and one BulkInsertState, as COPY FROM does.
 // Constraints (CHECK, NOT NULL), stored generated columns, column defaults and every index
 // are maintained; tables with row triggers, row-level security or partitions are refused
-// rather than written behind their backs. PostgreSQL-side code: plain C structs only.
+// rather than written behind their backs, and so is a column whose type, typmod or NOT NULL
+// no longer matches what the caller writes (a DBA's ALTER TABLE): an ERROR naming the
+// column, never a tuple built for another layout. PostgreSQL-side code: plain C structs only.
 #pragma once
 
 extern "C" {
@@ -14,10 +16,18 @@ namespace student_etl::pg {
 
 struct BulkWriter;
 
-// Opens student_etl.<table> for insert, checking INSERT privilege. `columns` names the
+// A value the caller supplies: the column it goes to and what it is.
+struct TargetColumn {
+    const char* name;
+    Oid type;
+    int32 typmod;       // -1 for none
+    bool may_be_null;   // the caller may pass NULL here
+};
+
+// Opens student_etl.<table> for insert, checking INSERT privilege. `columns` describes the
 // values the caller supplies, in the order of the values/nulls arrays given to add();
 // every other column gets its default (or NULL).
-BulkWriter* bulk_writer_open(const char* table, const char* const* columns, int ncolumns, int batch_rows);
+BulkWriter* bulk_writer_open(const char* table, const TargetColumn* columns, int ncolumns, int batch_rows);
 
 // Memory that lives until the batch holding the next added row is written: by-reference
 // values passed to bulk_writer_add() may be allocated here.

@@ -1,14 +1,12 @@
 // See delivery_file.hpp.
 #include "delivery_file.hpp"
 
-#include "settings.hpp"
+#include "allowed_paths.hpp"
 
 extern "C" {
-#include "catalog/pg_authid_d.h"
 #include "common/cryptohash.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 }
 
@@ -26,39 +24,7 @@ namespace {
 
 constexpr size_t kHashChunk = 1 << 20;
 
-// True if `path` (already resolved) is `dir` itself or lies below it.
-bool is_under(const char* path, const char* dir)
-{
-    size_t n = strlen(dir);
-    while (n > 1 && dir[n - 1] == '/')
-        --n;
-    if (n == 1 && dir[0] == '/')
-        return true;
-    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
-}
-
-// Is the resolved path under one of the (resolved) allowed directories?
-bool is_allowed(const char* resolved)
-{
-    char* list = pstrdup(allowed_dirs ? allowed_dirs : "");
-    char* save = nullptr;
-    bool allowed = false;
-    for (char* tok = strtok_r(list, ",", &save); tok && !allowed; tok = strtok_r(nullptr, ",", &save)) {
-        while (*tok == ' ')
-            ++tok;
-        char* end = tok + strlen(tok);
-        while (end > tok && end[-1] == ' ')
-            *--end = '\0';
-        if (*tok != '/')
-            continue;
-        char dir[PATH_MAX];
-        if (realpath(tok, dir) != nullptr)   // a missing directory allows nothing
-            allowed = is_under(resolved, dir);
-    }
-    pfree(list);
-    return allowed;
-}
-
+// The one answer for a path the extension may not touch, whether or not it exists.
 pg_attribute_noreturn() void refuse_location(const char* given)
 {
     ereport(ERROR,
@@ -68,35 +34,35 @@ pg_attribute_noreturn() void refuse_location(const char* given)
     pg_unreachable();
 }
 
+// Reads up to len bytes (0 at end of file); raises on I/O errors.
+size_t read_delivery(DeliveryFile* file, char* buf, size_t len)
+{
+    for (;;) {
+        ssize_t n = read(file->fd, buf, len);
+        if (n >= 0)
+            return static_cast<size_t>(n);
+        if (errno != EINTR)
+            ereport(ERROR, (errcode_for_file_access(),
+                            errmsg("could not read delivery \"%s\": %m", file->given_path)));
+        CHECK_FOR_INTERRUPTS();
+    }
+}
+
 }  // namespace
-
-bool location_allowed(const char* resolved_path)
-{
-    return is_allowed(resolved_path);
-}
-
-void check_load_privilege()
-{
-    if (superuser() || has_privs_of_role(GetUserId(), ROLE_PG_READ_SERVER_FILES))
-        return;
-    ereport(ERROR,
-            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-             errmsg("permission denied to load deliveries"),
-             errdetail("Only superusers and roles with privileges of the \"pg_read_server_files\" role may read server files.")));
-}
 
 DeliveryFile* open_delivery(const char* path)
 {
     if (path[0] != '/')
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("delivery path \"%s\" must be absolute", path)));
-
-    char resolved[PATH_MAX];
-    if (realpath(path, resolved) == nullptr)
-        ereport(ERROR, (errcode_for_file_access(),
-                        errmsg("could not open delivery \"%s\": %m", path)));
-    if (!is_allowed(resolved))
+    PathCheck where = check_path(path);
+    if (where.verdict == PathVerdict::Outside)
         refuse_location(path);
+    if (where.verdict == PathVerdict::Missing) {
+        errno = where.error;
+        ereport(ERROR, (errcode_for_file_access(), errmsg("could not open delivery \"%s\": %m", path)));
+    }
+    const char* resolved = where.resolved;
 
     // O_NONBLOCK: a FIFO must be refused below, not block the backend in open().
     int fd = OpenTransientFile(resolved, O_RDONLY | O_NONBLOCK | PG_BINARY);
@@ -118,7 +84,7 @@ DeliveryFile* open_delivery(const char* path)
         ereport(ERROR, (errcode_for_file_access(),
                         errmsg("could not resolve opened delivery \"%s\": %m", path)));
     opened[n] = '\0';
-    if (!is_allowed(opened))
+    if (!resolved_path_allowed(opened))
         refuse_location(path);
     file->resolved_path = pstrdup(opened);
 
@@ -133,19 +99,6 @@ DeliveryFile* open_delivery(const char* path)
     if (flags >= 0)
         (void) fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
     return file;
-}
-
-size_t read_delivery(DeliveryFile* file, char* buf, size_t len)
-{
-    for (;;) {
-        ssize_t n = read(file->fd, buf, len);
-        if (n >= 0)
-            return static_cast<size_t>(n);
-        if (errno != EINTR)
-            ereport(ERROR, (errcode_for_file_access(),
-                            errmsg("could not read delivery \"%s\": %m", file->given_path)));
-        CHECK_FOR_INTERRUPTS();
-    }
 }
 
 void checksum_delivery(DeliveryFile* file)
@@ -190,6 +143,9 @@ void check_delivery_unchanged(DeliveryFile* file, uint64 bytes_read)
     const struct stat& then = file->st;
     if (now.st_size != then.st_size || now.st_ino != then.st_ino ||
         now.st_mtim.tv_sec != then.st_mtim.tv_sec || now.st_mtim.tv_nsec != then.st_mtim.tv_nsec ||
+        // An in-place edit that restores the modification time (cp -p, rsync --inplace -t)
+        // still changes the inode's change time.
+        now.st_ctim.tv_sec != then.st_ctim.tv_sec || now.st_ctim.tv_nsec != then.st_ctim.tv_nsec ||
         bytes_read != static_cast<uint64>(then.st_size))
         ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                         errmsg("delivery \"%s\" changed while it was being loaded", file->given_path),

@@ -1,4 +1,4 @@
-// Opening a delivery on the server: who may, from where, and what the file must be.
+// Opening a delivery on the server: from where (allowed_paths.hpp), and what the file must be.
 // PostgreSQL-side code (plain structs, palloc'd memory, fds tracked by fd.c).
 #pragma once
 
@@ -18,12 +18,6 @@ struct DeliveryFile {
     char checksum[65];     // SHA-256, lower-case hex, after checksum_delivery()
 };
 
-// Raises unless the current user is a superuser or a member of pg_read_server_files.
-void check_load_privilege();
-
-// True if a resolved (realpath) location lies under a directory of student_etl.allowed_dirs.
-bool location_allowed(const char* resolved_path);
-
 // Resolves path, checks it lies under student_etl.allowed_dirs (before and after opening,
 // so a symlink swapped in between is caught), opens it and checks it is a regular file.
 DeliveryFile* open_delivery(const char* path);
@@ -31,10 +25,7 @@ DeliveryFile* open_delivery(const char* path);
 // Reads the whole file once for its SHA-256 and leaves the offset at 0 for the parse pass.
 void checksum_delivery(DeliveryFile* file);
 
-// Reads up to len bytes (0 at end of file); raises on I/O errors.
-size_t read_delivery(DeliveryFile* file, char* buf, size_t len);
-
-// Raises if the file's size, inode or modification time differ from open time, or if the
+// Raises if the file's size, inode, modification or change time differ from open time, or if the
 // byte count read differs from its size: a delivery that changes while loading is refused.
 void check_delivery_unchanged(DeliveryFile* file, uint64 bytes_read);
 

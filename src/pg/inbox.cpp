@@ -1,7 +1,7 @@
 // See inbox.hpp.
 #include "inbox.hpp"
 
-#include "delivery_file.hpp"
+#include "allowed_paths.hpp"
 
 extern "C" {
 #include "storage/fd.h"
@@ -44,35 +44,30 @@ bool ends_with_ci(const char* s, const char* suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
-// Half-written by convention: hidden, or a temporary name a writer renames when done.
-bool is_partial_name(const char* name)
-{
-    return name[0] == '.' || ends_with_ci(name, ".tmp") || ends_with_ci(name, ".part");
-}
-
-// dir without trailing slashes, resolved; nullptr if it cannot be resolved.
-char* resolve_dir(const char* dir)
-{
-    char resolved[PATH_MAX];
-    if (realpath(dir, resolved) == nullptr)
-        return nullptr;
-    return pstrdup(resolved);
-}
-
-// processed/ or failed/ beside the resolved inbox.
+// processed/ or failed/ beside the resolved directory.
 char* sibling(const char* resolved, const char* which)
 {
-    const char* slash = strrchr(resolved, '/');
-    int parent_len = static_cast<int>(slash - resolved);
-    return psprintf("%.*s/%s", parent_len, resolved, which);
+    char* parent = parent_directory(resolved);
+    return strcmp(parent, "/") == 0 ? psprintf("/%s", which) : psprintf("%s/%s", parent, which);
 }
 
-bool ensure_dir(const char* path)
+// An outcome directory must be a real directory (not a symbolic link leading elsewhere) that
+// the server can write; created if missing.
+bool usable_outcome_dir(const char* path)
 {
     struct stat st;
-    if (stat(path, &st) == 0)
+    if (lstat(path, &st) == 0)
         return S_ISDIR(st.st_mode) && access(path, W_OK | X_OK) == 0;
+    if (errno != ENOENT)
+        return false;
     return MakePGDirectory(path) == 0 || errno == EEXIST;
+}
+
+// A delivery, by name: *.csv (any case), not hidden, not a temporary name a writer renames
+// when done. Nothing else in a swept directory is ever loaded or moved.
+bool is_delivery_name(const char* name)
+{
+    return name[0] != '.' && ends_with_ci(name, ".csv");
 }
 
 int compare_names(const void* a, const void* b)
@@ -82,25 +77,30 @@ int compare_names(const void* a, const void* b)
 
 }  // namespace
 
-const char* inbox_problem(const char* dir)
+const char* directory_problem(const char* dir, bool serve)
 {
-    char* resolved = resolve_dir(dir);
-    if (resolved == nullptr)
-        return psprintf("inbox \"%s\" cannot be resolved: %s", dir, strerror(errno));
+    PathCheck where = check_path(dir);
+    if (where.verdict != PathVerdict::Allowed)
+        return psprintf("directory \"%s\": it is not under a directory listed in student_etl.allowed_dirs", dir);
+    const char* resolved = where.resolved;
     struct stat st;
     if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode))
-        return psprintf("inbox \"%s\" is not a directory", dir);
-    if (strcmp(resolved, "/") == 0)
-        return psprintf("inbox \"%s\" is the root directory", dir);
-    if (!location_allowed(resolved))
-        return psprintf("inbox \"%s\" is not under a directory listed in student_etl.allowed_dirs", dir);
+        return psprintf("directory \"%s\": it is not a directory", dir);
+    // processed/ and failed/ go beside it: that place must be allowed too, or a sweep would
+    // create and fill directories outside allowed_dirs.
+    if (strcmp(resolved, "/") == 0 || !resolved_path_allowed(parent_directory(resolved)))
+        return psprintf("directory \"%s\": processed/ and failed/ beside it would fall outside student_etl.allowed_dirs",
+                        dir);
+    if (!serve)
+        return nullptr;
     if (access(resolved, R_OK | W_OK | X_OK) != 0)
-        return psprintf("inbox \"%s\" is not readable and writable by the server: %s", dir, strerror(errno));
+        return psprintf("directory \"%s\": it is not readable and writable by the server: %s", dir, strerror(errno));
     static const char* const kOutcomes[] = {"processed", "failed"};
     for (const char* which : kOutcomes) {
         char* target = sibling(resolved, which);
-        if (!ensure_dir(target))
-            return psprintf("cannot use \"%s\" beside inbox \"%s\": %s", target, dir, strerror(errno));
+        if (!usable_outcome_dir(target))
+            return psprintf("directory \"%s\": cannot use \"%s\" beside it: %s", dir, target,
+                            errno ? strerror(errno) : "not a writable directory");
     }
     return nullptr;
 }
@@ -118,7 +118,7 @@ int inbox_list_ready(const char* dir, int settle_ms, InboxFile** files)
     size_t dir_len = strlen(dir);
     bool has_slash = dir_len > 0 && dir[dir_len - 1] == '/';
     for (struct dirent* e = readdir(d); e != nullptr; e = readdir(d)) {
-        if (is_partial_name(e->d_name))
+        if (!is_delivery_name(e->d_name))
             continue;
         char* path = psprintf(has_slash ? "%s%s" : "%s/%s", dir, e->d_name);
         struct stat st;
@@ -151,7 +151,8 @@ int inbox_list_ready(const char* dir, int settle_ms, InboxFile** files)
 
 const char* inbox_move(const char* dir, const InboxFile* f, bool ok, int64 run_id)
 {
-    char* resolved = resolve_dir(dir);
+    PathCheck where = check_path(dir);
+    const char* resolved = where.verdict == PathVerdict::Allowed ? where.resolved : nullptr;
     const char* target = nullptr;
     if (resolved != nullptr) {
         char* where = sibling(resolved, ok ? "processed" : "failed");

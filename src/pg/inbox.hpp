@@ -18,13 +18,17 @@ struct InboxFile {
     ino_t ino;
 };
 
-// nullptr if dir can be served: it exists, is a directory, its resolved location is under
-// student_etl.allowed_dirs, and processed/ and failed/ beside it exist or could be created
-// (they are then created). Otherwise a palloc'd description of the problem.
-const char* inbox_problem(const char* dir);
+// nullptr if dir may be swept: it is a directory under student_etl.allowed_dirs and the place
+// of processed/ and failed/ beside it is under allowed_dirs too. With `serve` (the worker,
+// about to sweep), also: the server can read and write it, and processed/ and failed/ exist
+// as writable directories or are created now. Otherwise a palloc'd description of the
+// problem, starting with 'directory "<dir>": '.
+const char* directory_problem(const char* dir, bool serve);
 
-// The files of dir ready to load, sorted by name: regular files (symbolic links followed) not
-// named .*, *.tmp or *.part, unmodified for settle_ms, and not given up on by inbox_move().
+// The deliveries of dir ready to load, sorted by name: regular files (symbolic links followed)
+// named *.csv (any case) and not hidden -- so a writer's *.tmp or *.part is left alone, and so
+// is anything that is not a delivery -- unmodified for settle_ms, and not given up on by
+// inbox_move().
 int inbox_list_ready(const char* dir, int settle_ms, InboxFile** files);
 
 // Moves f to processed/ (ok) or failed/ beside dir, named "<run_id>-<name>" so the run is

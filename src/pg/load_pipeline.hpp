@@ -1,6 +1,7 @@
-// The load pipeline, shared by every way a delivery gets loaded (student_etl.load() today).
+// The load pipeline, shared by every way a delivery gets loaded: student_etl.load(), the
+// queue and the inbox.
 //
-//   privilege + location checks -> SHA-256 pass -> duplicate check under an advisory lock
+//   caller's profile (trust.hpp) + location checks -> SHA-256 pass -> duplicate check under an advisory lock
 //   -> run row -> one streaming parse pass: parser (C++) -> rows -> bulk writer
 //   -> rejects -> bulk writer -> run row finished.
 //
@@ -22,7 +23,8 @@ struct LoadOutcome {
     RunCounts counts;      // zero for a skipped run
 };
 
-// Loads one delivery in the current transaction. `subject` may be null (inferred from the
+// Loads one delivery in the current transaction for the current user, who must hold the
+// loader profile; writes as the extension owner. `subject` may be null (inferred from the
 // file name). Raises on anything that is not a delivery; the caller's transaction then rolls
 // back everything this call wrote.
 LoadOutcome load_delivery(const char* path, const char* subject);

@@ -1,12 +1,15 @@
 // SQL entry: student_etl.enqueue(path text, subject text DEFAULT NULL) RETURNS bigint, and the
 // commit-time wake-up of the background worker.
 //
-// enqueue() inserts a student_etl.load_jobs row; the worker claims it with FOR UPDATE SKIP
-// LOCKED and loads it as the role that enqueued it (worker.cpp). The worker's latch is set
+// enqueue() inserts a student_etl.load_jobs row owned by the caller; the worker claims it with
+// FOR UPDATE SKIP LOCKED and loads it as that role (worker.cpp). The worker's latch is set
 // when the enqueuing transaction commits -- not before, or it would wake up to find nothing.
-#include "delivery_file.hpp"
+#include "allowed_paths.hpp"
 #include "guard.hpp"
+#include "inbox.hpp"
 #include "settings.hpp"
+#include "spi.hpp"
+#include "trust.hpp"
 #include "worker_shmem.hpp"
 
 #include "schema.hpp"
@@ -15,7 +18,6 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "commands/dbcommands.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 }
@@ -52,7 +54,9 @@ Datum enqueue_impl(FunctionCallInfo fcinfo)
 {
     if (PG_ARGISNULL(0))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("path must not be null")));
-    check_load_privilege();
+    // The job belongs to the caller (by role OID): the worker loads it with the caller's
+    // rights, and only the caller (or an admin) sees it.
+    const Oid caller = authorize_caller("loader", "queue deliveries");
     const char* path = text_to_cstring(PG_GETARG_TEXT_PP(0));
     if (path[0] != '/')
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -66,25 +70,38 @@ Datum enqueue_impl(FunctionCallInfo fcinfo)
                             errmsg("subject \"%s\" is not one of math, portuguese", given)));
         subject = pnstrdup(normalized->data(), normalized->size());
     }
-    // A directory is a sweep job: every settled file in it is loaded and moved, like the inbox.
-    size_t len = strlen(path);
+    // Refused now rather than failed later: a path outside allowed_dirs, and a directory the
+    // worker could not sweep (its processed/ and failed/ would fall outside). A file that is
+    // not there yet may still arrive before the worker gets to it.
+    PathCheck where = check_path(path);
+    if (where.verdict == PathVerdict::Outside)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("delivery \"%s\" is not under a directory listed in student_etl.allowed_dirs", path)));
     struct stat st;
-    if (path[len - 1] != '/' && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        path = psprintf("%s/", path);
+    const bool is_directory = where.verdict == PathVerdict::Allowed && stat(where.resolved, &st) == 0 &&
+                              S_ISDIR(st.st_mode);
+    if (is_directory) {
+        // A directory is a sweep job: every settled delivery in it is loaded and moved, like the inbox.
+        const char* problem = directory_problem(path, false);
+        if (problem != nullptr)
+            ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("cannot queue %s", problem)));
+        if (path[strlen(path) - 1] != '/')
+            path = psprintf("%s/", path);
+    } else if (path[strlen(path) - 1] == '/') {
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("delivery directory \"%s\" does not exist", path)));
+    }
 
-    Oid types[] = {TEXTOID, TEXTOID};
-    Datum values[] = {CStringGetTextDatum(path), subject ? CStringGetTextDatum(subject) : (Datum) 0};
-    const char nulls[] = {' ', subject ? ' ' : 'n'};
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "student_etl: SPI_connect failed");
-    int rc = SPI_execute_with_args("INSERT INTO student_etl.load_jobs (path, subject) VALUES ($1, $2)"
-                                   " RETURNING job_id",
-                                   2, types, values, nulls, false, 1);
-    if (rc != SPI_OK_INSERT_RETURNING || SPI_processed != 1)
-        elog(ERROR, "student_etl: could not queue the job: %s", SPI_result_code_string(rc));
-    bool isnull = true;
-    int64 job_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    SPI_finish();
+    Oid types[] = {TEXTOID, TEXTOID, OIDOID};
+    Datum values[] = {CStringGetTextDatum(path), subject ? CStringGetTextDatum(subject) : (Datum) 0,
+                      ObjectIdGetDatum(caller)};
+    const char nulls[] = {' ', subject ? ' ' : 'n', ' '};
+    SavedIdentity saved;
+    act_as_owner(&saved);
+    const int64 job_id = run_sql_int8("INSERT INTO student_etl.load_jobs (path, subject, enqueued_by)"
+                                      " VALUES ($1, $2, $3::pg_catalog.regrole) RETURNING job_id",
+                                      SqlArgs{3, types, values, nulls}, SPI_OK_INSERT_RETURNING);
+    restore_identity(&saved);
     wake_at_commit = true;
 
     if (!worker_registered)

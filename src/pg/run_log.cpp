@@ -1,38 +1,21 @@
 // See run_log.hpp.
 #include "run_log.hpp"
 
+#include "spi.hpp"
+
+#include "schema.hpp"
+
 extern "C" {
 #include "catalog/pg_type_d.h"
-#include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 }
 
+#include <climits>
+#include <cstdlib>
+#include <sys/stat.h>
+
 namespace student_etl::pg {
-
-namespace {
-
-// Runs one fixed statement with parameters; returns the int8 in the first column of the
-// first row, or 0 when there is none.
-int64 run_sql(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls, int expect)
-{
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "student_etl: SPI_connect failed");
-    int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-    if (rc != expect)
-        elog(ERROR, "student_etl: run log statement failed: %s", SPI_result_code_string(rc));
-    int64 result = 0;
-    if (SPI_processed > 0 && SPI_tuptable != nullptr) {
-        bool isnull = true;
-        Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-        if (!isnull)
-            result = DatumGetInt64(d);
-    }
-    SPI_finish();
-    return result;
-}
-
-}  // namespace
 
 void lock_checksum(const char* checksum)
 {
@@ -49,14 +32,15 @@ int64 find_loaded_run(const char* checksum)
 {
     Oid types[] = {TEXTOID};
     Datum values[] = {CStringGetTextDatum(checksum)};
-    return run_sql("SELECT run_id FROM student_etl.load_runs"
-                   " WHERE checksum = $1 AND status = 'loaded' ORDER BY run_id LIMIT 1",
-                   1, types, values, nullptr, SPI_OK_SELECT);
+    return run_sql_int8("SELECT run_id FROM student_etl.load_runs"
+                        " WHERE checksum = $1 AND status = 'loaded' ORDER BY run_id LIMIT 1",
+                        SqlArgs{1, types, values, nullptr}, SPI_OK_SELECT);
 }
 
-int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of)
+int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of,
+                 const char* loaded_by)
 {
-    Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID};
+    Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, NAMEOID};
     Datum values[] = {
         CStringGetTextDatum(file->given_path),
         CStringGetTextDatum(file->resolved_path),
@@ -65,15 +49,16 @@ int64 insert_run(const DeliveryFile* file, const char* subject, const char* stat
         CStringGetTextDatum(subject),
         CStringGetTextDatum(status),
         Int64GetDatum(duplicate_of),
+        CStringGetDatum(loaded_by),
     };
-    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', duplicate_of ? ' ' : 'n'};
-    return run_sql("INSERT INTO student_etl.load_runs"
-                   " (file_path, resolved_path, file_size, checksum, subject, status, duplicate_of,"
-                   "  started_at, finished_at)"
-                   " VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(),"
-                   "  CASE WHEN $6 = 'skipped' THEN clock_timestamp() END)"
-                   " RETURNING run_id",
-                   7, types, values, nulls, SPI_OK_INSERT_RETURNING);
+    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', duplicate_of ? ' ' : 'n', ' '};
+    return run_sql_int8("INSERT INTO student_etl.load_runs"
+                        " (file_path, resolved_path, file_size, checksum, subject, status, duplicate_of, loaded_by,"
+                        "  started_at, finished_at)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp(),"
+                        "  CASE WHEN $6 = 'skipped' THEN clock_timestamp() END)"
+                        " RETURNING run_id",
+                        SqlArgs{8, types, values, nulls}, SPI_OK_INSERT_RETURNING);
 }
 
 void finish_run(int64 run_id, const RunCounts& counts)
@@ -90,7 +75,37 @@ void finish_run(int64 run_id, const RunCounts& counts)
     run_sql("UPDATE student_etl.load_runs SET status = 'loaded', rows_read = $2, rows_loaded = $3,"
             " rows_rejected = $4, delimiter = $5, finished_at = clock_timestamp()"
             " WHERE run_id = $1",
-            5, types, values, nullptr, SPI_OK_UPDATE);
+            SqlArgs{5, types, values, nullptr}, SPI_OK_UPDATE);
+}
+
+int64 insert_failed_run(const FailedRun& f)
+{
+    // What can still be said of the file: where it resolves to and its size, if it is there.
+    char resolved[PATH_MAX];
+    const bool have_resolved = realpath(f.path, resolved) != nullptr;
+    struct stat st;
+    const bool have_size = have_resolved && stat(resolved, &st) == 0 && S_ISREG(st.st_mode);
+    const char* subject = f.subject;
+    if (subject == nullptr) {
+        auto inferred = infer_subject_from_path(f.path);
+        if (inferred)
+            subject = pnstrdup(inferred->data(), inferred->size());
+    }
+    Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, NAMEOID, TIMESTAMPTZOID};
+    Datum values[] = {
+        CStringGetTextDatum(f.path),
+        have_resolved ? CStringGetTextDatum(resolved) : (Datum) 0,
+        Int64GetDatum(have_size ? static_cast<int64>(st.st_size) : 0),
+        subject ? CStringGetTextDatum(subject) : (Datum) 0,
+        CStringGetTextDatum(f.error),
+        CStringGetDatum(f.loaded_by),
+        TimestampTzGetDatum(f.started_at),
+    };
+    const char nulls[] = {' ', have_resolved ? ' ' : 'n', have_size ? ' ' : 'n', subject ? ' ' : 'n', ' ', ' ', ' '};
+    return run_sql_int8("INSERT INTO student_etl.load_runs"
+                        " (file_path, resolved_path, file_size, subject, status, error, loaded_by, started_at, finished_at)"
+                        " VALUES ($1, $2, $3, $4, 'failed', $5, $6, $7, clock_timestamp()) RETURNING run_id",
+                        SqlArgs{7, types, values, nulls}, SPI_OK_INSERT_RETURNING);
 }
 
 }  // namespace student_etl::pg

@@ -1,9 +1,10 @@
-// student_etl.load_runs bookkeeping, one row per call of load(): statements with fixed text
-// and parameters only, run through SPI as the calling user.
+// student_etl.load_runs bookkeeping, one row per delivery: statements with fixed text and
+// parameters only (spi.hpp), run as the extension owner by the callers.
 #pragma once
 
 extern "C" {
 #include "postgres.h"
+#include "utils/timestamp.h"
 }
 
 #include "delivery_file.hpp"
@@ -24,10 +25,23 @@ void lock_checksum(const char* checksum);
 // run_id of the committed (or own) successful load of this content, or 0.
 int64 find_loaded_run(const char* checksum);
 
-// Inserts a run row with the given status ('running' or 'skipped'); returns its run_id.
-int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of);
+// Inserts a run row with the given status ('running' or 'skipped') for role loaded_by;
+// returns its run_id.
+int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of,
+                 const char* loaded_by);
 
 // Marks a running run 'loaded' with its counts and end time.
 void finish_run(int64 run_id, const RunCounts& counts);
+
+// A load that failed and rolled back, recorded afterwards in a transaction of its own (the
+// worker's): what is known of the file, the error, who it was loaded for. Returns the run_id.
+struct FailedRun {
+    const char* path;
+    const char* subject;     // may be null
+    const char* error;
+    const char* loaded_by;
+    TimestampTz started_at;
+};
+int64 insert_failed_run(const FailedRun& failed);
 
 }  // namespace student_etl::pg

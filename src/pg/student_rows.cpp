@@ -5,6 +5,7 @@
 #include "student_rows.hpp"
 
 extern "C" {
+#include "catalog/pg_type_d.h"
 #include "utils/builtins.h"
 }
 
@@ -34,15 +35,33 @@ struct StudentDatums {
     Datum run_id;
 };
 
-const char* const kStudentColumns[] = {
-    "school", "sex", "age", "address", "famsize", "pstatus", "medu", "fedu", "mjob", "fjob",
-    "reason", "guardian", "traveltime", "studytime", "failures", "schoolsup", "famsup", "paid",
-    "activities", "nursery", "higher", "internet", "romantic", "famrel", "freetime", "goout",
-    "dalc", "walc", "health", "absences", "g1", "g2", "g3",
-    "subject", "grade_mean", "passed", "grade_change", "run_id", "source_line",
+namespace {
+
+// numeric(4,2): typmod is ((precision << 16) | scale) + VARHDRSZ.
+constexpr int32 kGradeMeanTypmod = ((4 << 16) | 2) + VARHDRSZ;
+
+constexpr TargetColumn text_column(const char* name) { return TargetColumn{name, TEXTOID, -1, false}; }
+constexpr TargetColumn small_column(const char* name) { return TargetColumn{name, INT2OID, -1, false}; }
+constexpr TargetColumn bool_column(const char* name) { return TargetColumn{name, BOOLOID, -1, false}; }
+
+}  // namespace
+
+const TargetColumn kStudentColumns[] = {
+    text_column("school"), text_column("sex"), small_column("age"), text_column("address"),
+    text_column("famsize"), text_column("pstatus"), small_column("medu"), small_column("fedu"),
+    text_column("mjob"), text_column("fjob"), text_column("reason"), text_column("guardian"),
+    small_column("traveltime"), small_column("studytime"), small_column("failures"),
+    bool_column("schoolsup"), bool_column("famsup"), bool_column("paid"), bool_column("activities"),
+    bool_column("nursery"), bool_column("higher"), bool_column("internet"), bool_column("romantic"),
+    small_column("famrel"), small_column("freetime"), small_column("goout"), small_column("dalc"),
+    small_column("walc"), small_column("health"), small_column("absences"), small_column("g1"),
+    small_column("g2"), small_column("g3"),
+    text_column("subject"), TargetColumn{"grade_mean", NUMERICOID, kGradeMeanTypmod, false},
+    bool_column("passed"), small_column("grade_change"), TargetColumn{"run_id", INT8OID, -1, false},
+    TargetColumn{"source_line", INT8OID, -1, false},
 };
 const int kStudentColumnCount = kEnd;
-static_assert(sizeof kStudentColumns / sizeof kStudentColumns[0] == kEnd, "one name per value");
+static_assert(sizeof kStudentColumns / sizeof kStudentColumns[0] == kEnd, "one column per value");
 
 StudentDatums* build_student_datums(const char* subject, int64 run_id)
 {
@@ -56,14 +75,12 @@ StudentDatums* build_student_datums(const char* subject, int64 run_id)
         for (int k = 0; k < spec.ncodes; ++k)
             d->code[c][k] = PointerGetDatum(cstring_to_text_with_len(spec.codes[k].data(), spec.codes[k].size()));
     }
-    // numeric(4,2): typmod is ((precision << 16) | scale) + VARHDRSZ.
-    const int32 typmod = ((4 << 16) | 2) + VARHDRSZ;
     for (int sum = 0; sum <= kMaxGradeSum; ++sum) {
         int hundredths = (sum * 100 + 1) / 3;   // rounds x.333 down and x.667 up, as round() does
         char text[16];
         snprintf(text, sizeof text, "%d.%02d", hundredths / 100, hundredths % 100);
         d->grade_mean[sum] = DirectFunctionCall3(numeric_in, CStringGetDatum(text),
-                                                 ObjectIdGetDatum(InvalidOid), Int32GetDatum(typmod));
+                                                 ObjectIdGetDatum(InvalidOid), Int32GetDatum(kGradeMeanTypmod));
     }
     d->subject = CStringGetTextDatum(subject);
     d->run_id = Int64GetDatum(run_id);

@@ -8,12 +8,13 @@ extern "C" {
 #include "postgres.h"
 }
 
+#include "bulk_writer.hpp"
 #include "delivery_parser.hpp"
 
 namespace student_etl::pg {
 
 // Column order of the values produced by fill_student_row().
-extern const char* const kStudentColumns[];
+extern const TargetColumn kStudentColumns[];
 extern const int kStudentColumnCount;
 
 struct StudentDatums;

@@ -1,18 +1,19 @@
 // See validated_checks.hpp and src/sql/05_validated_checks.sql.
 #include "validated_checks.hpp"
 
-extern "C" {
-#include "executor/spi.h"
-}
+#include "spi.hpp"
 
 namespace student_etl::pg {
 
-void trust_validated_checks(BulkWriter* writer)
+namespace {
+
+struct Checks {
+    BulkWriter* writer;
+};
+
+void trust_checks_read(void* arg)
 {
-    if (SPI_connect() != SPI_OK_CONNECT)
-        elog(ERROR, "student_etl: SPI_connect failed");
-    if (SPI_execute("SELECT conname::text, conbin FROM student_etl.validated_checks", true, 0) != SPI_OK_SELECT)
-        elog(ERROR, "student_etl: could not read student_etl.validated_checks");
+    // The strings live in SPI's memory: hand them over before SPI_finish() frees it.
     const int n = static_cast<int>(SPI_processed);
     auto** names = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
     auto** exprs = static_cast<const char**>(palloc(sizeof(char*) * (n + 1)));
@@ -20,9 +21,16 @@ void trust_validated_checks(BulkWriter* writer)
         names[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
         exprs[i] = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
     }
-    // The strings live in SPI's memory: use them before SPI_finish() frees it.
-    bulk_writer_trust_checks(writer, n, names, exprs);
-    SPI_finish();
+    bulk_writer_trust_checks(static_cast<Checks*>(arg)->writer, n, names, exprs);
+}
+
+}  // namespace
+
+void trust_validated_checks(BulkWriter* writer)
+{
+    Checks checks{writer};
+    run_sql("SELECT conname::text, conbin FROM student_etl.validated_checks", kNoArgs, SPI_OK_SELECT,
+            trust_checks_read, &checks);
 }
 
 }  // namespace student_etl::pg

@@ -7,27 +7,32 @@
 // plain data only; errors are caught with PG_TRY in run_transaction(), which holds no C++
 // object; the one call into C++ (load_delivery) goes through run_cpp().
 //
+// Identity: the worker connects as the bootstrap superuser and does its bookkeeping as such
+// (worker_catalog.cpp); every load runs as the role it is for -- a job's owner (by OID), or
+// student_etl.worker_role for the inbox -- and load_delivery() checks that role's loader
+// profile like any caller's. Every statement is run through spi.hpp, so the database's or the
+// role's search_path never reaches the worker's SQL.
+//
 // Crash windows:
 //  * A job is claimed ('running') in one transaction and loaded + marked 'done' in the next.
 //    A crash between the two leaves it 'running' with nothing loaded: the worker puts every
 //    'running' job back to 'queued' when it starts (it is the only consumer of the queue).
 //  * An inbox file is moved after its load committed. A crash in between leaves it in the
 //    inbox: it is loaded again, found by checksum, recorded as 'skipped' and then moved.
-#include "delivery_file.hpp"
 #include "guard.hpp"
 #include "inbox.hpp"
 #include "load_pipeline.hpp"
+#include "run_log.hpp"
 #include "settings.hpp"
+#include "trust.hpp"
+#include "worker_catalog.hpp"
 #include "worker_shmem.hpp"
-
-#include "schema.hpp"
 
 extern "C" {
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "commands/extension.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -41,6 +46,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 }
@@ -97,39 +103,28 @@ bool run_transaction(const char* activity, TransactionBody body, void* arg, char
     return ok;
 }
 
-// SPI helpers for the worker's bookkeeping: fixed statements, parameters only.
-void spi_run(const char* sql, int nargs, Oid* types, Datum* values, const char* nulls, int expect)
-{
-    int rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-    if (rc != expect)
-        elog(ERROR, "student_etl worker: statement failed: %s", SPI_result_code_string(rc));
-}
-
-char* copy_value(HeapTuple tuple, TupleDesc desc, int column, MemoryContext into)
-{
-    char* v = SPI_getvalue(tuple, desc, column);
-    return v ? MemoryContextStrdup(into, v) : nullptr;
-}
-
 // ---- is the extension there? -------------------------------------------------------------
+
+struct Readiness {
+    bool installed;
+    const char* mismatch;   // the installed version when it is not this library's
+};
 
 void check_ready_body(void* arg)
 {
-    bool* ready = static_cast<bool*>(arg);
+    auto* r = static_cast<Readiness*>(arg);
     Oid nsp = get_namespace_oid("student_etl", true);
-    *ready = OidIsValid(get_extension_oid("student_etl", true)) && OidIsValid(nsp) &&
-             OidIsValid(get_relname_relid("load_jobs", nsp));
+    r->installed = OidIsValid(get_extension_oid("student_etl", true)) && OidIsValid(nsp) &&
+                   OidIsValid(get_relname_relid("load_jobs", nsp));
+    r->mismatch = r->installed ? schema_version_mismatch() : nullptr;
 }
 
-void reset_running_body(void* /*arg*/)
+void requeue_body(void* /*arg*/)
 {
-    SPI_connect();
-    spi_run("UPDATE student_etl.load_jobs SET state = 'queued', started_at = NULL WHERE state = 'running'",
-            0, nullptr, nullptr, nullptr, SPI_OK_UPDATE);
-    if (SPI_processed > 0)
+    const uint64 n = requeue_interrupted_jobs();
+    if (n > 0)
         ereport(LOG, (errmsg("student_etl worker: %llu interrupted job(s) queued again",
-                             static_cast<unsigned long long>(SPI_processed))));
-    SPI_finish();
+                             static_cast<unsigned long long>(n))));
 }
 
 // ---- one load, as a given role ------------------------------------------------------------
@@ -159,23 +154,13 @@ void load_body(void* arg)
     SetUserIdAndSecContext(saved_user, saved_context);
     req->run_id = outcome.run_id;
     req->status = strcmp(outcome.status, "loaded") == 0 ? "loaded" : "skipped";
-    if (req->job_id != 0) {
-        Oid types[] = {INT8OID, INT8OID};
-        Datum values[] = {Int64GetDatum(req->job_id), Int64GetDatum(outcome.run_id)};
-        SPI_connect();
-        spi_run("UPDATE student_etl.load_jobs SET state = 'done', run_id = $2, error = NULL,"
-                " finished_at = clock_timestamp() WHERE job_id = $1",
-                2, types, values, nullptr, SPI_OK_UPDATE);
-        SPI_finish();
-    }
+    if (req->job_id != 0)
+        finish_job(req->job_id, outcome.run_id);
 }
 
 struct FailureRecord {
-    const char* path;
-    const char* subject;
+    FailedRun run;         // loaded_by is filled in here
     Oid role;              // InvalidOid: the worker's own user
-    const char* error;
-    TimestampTz started_at;
     int64 job_id;
     // out
     int64 run_id;
@@ -185,46 +170,11 @@ struct FailureRecord {
 void record_failure_body(void* arg)
 {
     auto* f = static_cast<FailureRecord*>(arg);
-    char resolved[PATH_MAX];
-    bool have_resolved = realpath(f->path, resolved) != nullptr;
-    struct stat st;
-    bool have_size = have_resolved && stat(resolved, &st) == 0 && S_ISREG(st.st_mode);
-    const char* role_name = GetUserNameFromId(OidIsValid(f->role) ? f->role : GetUserId(), true);
-    if (role_name == nullptr)
-        role_name = "?";
-    const char* subject = f->subject;
-    if (subject == nullptr) {
-        auto inferred = infer_subject_from_path(f->path);
-        if (inferred)
-            subject = pnstrdup(inferred->data(), inferred->size());
-    }
-    Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, TIMESTAMPTZOID};
-    Datum values[] = {
-        CStringGetTextDatum(f->path),
-        have_resolved ? CStringGetTextDatum(resolved) : (Datum) 0,
-        Int64GetDatum(have_size ? static_cast<int64>(st.st_size) : 0),
-        subject ? CStringGetTextDatum(subject) : (Datum) 0,
-        CStringGetTextDatum(f->error),
-        CStringGetTextDatum(role_name),
-        TimestampTzGetDatum(f->started_at),
-    };
-    const char nulls[] = {' ', have_resolved ? ' ' : 'n', have_size ? ' ' : 'n', subject ? ' ' : 'n',
-                          ' ', ' ', ' '};
-    SPI_connect();
-    spi_run("INSERT INTO student_etl.load_runs"
-            " (file_path, resolved_path, file_size, subject, status, error, loaded_by, started_at, finished_at)"
-            " VALUES ($1, $2, $3, $4, 'failed', $5, $6, $7, clock_timestamp()) RETURNING run_id",
-            7, types, values, nulls, SPI_OK_INSERT_RETURNING);
-    bool isnull = true;
-    f->run_id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-    if (f->job_id != 0) {
-        Oid jtypes[] = {INT8OID, TEXTOID, INT8OID};
-        Datum jvalues[] = {Int64GetDatum(f->job_id), CStringGetTextDatum(f->error), Int64GetDatum(f->run_id)};
-        spi_run("UPDATE student_etl.load_jobs SET state = 'failed', error = $2, run_id = $3,"
-                " finished_at = clock_timestamp() WHERE job_id = $1",
-                3, jtypes, jvalues, nullptr, SPI_OK_UPDATE);
-    }
-    SPI_finish();
+    const char* name = GetUserNameFromId(OidIsValid(f->role) ? f->role : GetUserId(), true);
+    f->run.loaded_by = name ? name : "?";
+    f->run_id = insert_failed_run(f->run);
+    if (f->job_id != 0)
+        settle_job(f->job_id, f->run.error, f->run_id);
 }
 
 // Loads one file; on failure records it. Returns the run id (0 if even that failed) and
@@ -240,7 +190,7 @@ int64 load_one(const char* path, const char* subject, Oid role, int64 job_id, bo
         return req.run_id;
     }
     *status = "failed";
-    FailureRecord rec{path, subject, role, error, started, job_id, 0};
+    FailureRecord rec{FailedRun{path, subject, error, nullptr, started}, role, job_id, 0};
     if (!run_transaction("student_etl worker: recording a failed load", record_failure_body, &rec, nullptr))
         ereport(WARNING, (errmsg("student_etl worker: could not record the failed load of \"%s\"", path)));
     return rec.run_id;
@@ -251,7 +201,14 @@ int64 load_one(const char* path, const char* subject, Oid role, int64 job_id, bo
 // Problems are logged once until they change, not at every scan.
 char last_problem[1024];
 
-void report_problem(const char* problem)
+constexpr const char* kDirectoryHint =
+    "Deliveries are loaded from a directory under student_etl.allowed_dirs; processed/ and failed/ are created "
+    "beside it, and must be under student_etl.allowed_dirs too.";
+constexpr const char* kRoleHint =
+    "Give the role the loader profile (SELECT student_etl.grant_access('role', 'loader')), or empty "
+    "student_etl.worker_role to load inbox files as the bootstrap superuser.";
+
+void report_problem(const char* problem, const char* hint = kDirectoryHint)
 {
     if (problem == nullptr) {
         last_problem[0] = '\0';
@@ -260,8 +217,7 @@ void report_problem(const char* problem)
     if (strncmp(problem, last_problem, sizeof last_problem - 1) == 0)
         return;
     strlcpy(last_problem, problem, sizeof last_problem);
-    ereport(WARNING, (errmsg("student_etl worker: %s; not loading from it", problem),
-                      errhint("Files are loaded from a directory under student_etl.allowed_dirs; processed/ and failed/ are created beside it.")));
+    ereport(WARNING, (errmsg("student_etl worker: %s; not loading from it", problem), errhint("%s", hint)));
 }
 
 void process_config_if_needed()
@@ -276,7 +232,7 @@ void process_config_if_needed()
 // or nullptr.
 const char* sweep_directory(const char* dir, Oid role, bool log_problem)
 {
-    const char* problem = inbox_problem(dir);
+    const char* problem = directory_problem(dir, true);
     if (problem != nullptr) {
         if (log_problem)
             report_problem(problem);
@@ -304,26 +260,36 @@ const char* sweep_directory(const char* dir, Oid role, bool log_problem)
 }
 
 struct RoleLookup {
-    const char* name;
+    const char* name;   // null: the worker's own user
+    // out
     Oid oid;
+    bool loader;        // holds the loader profile
 };
 
 void role_lookup_body(void* arg)
 {
     auto* r = static_cast<RoleLookup*>(arg);
-    r->oid = get_role_oid(r->name, true);
+    r->oid = r->name ? get_role_oid(r->name, true) : InvalidOid;
+    r->loader = r->name == nullptr || (OidIsValid(r->oid) && role_has_profile(r->oid, "loader"));
 }
 
-// The role inbox files load as, from student_etl.worker_role; false if it does not exist.
+// The role inbox files load as, from student_etl.worker_role (InvalidOid: the worker's own
+// user); false, with the problem logged, if it does not exist or does not hold the loader
+// profile -- then no file is touched, rather than every one failing.
 bool inbox_role(Oid* role)
 {
     *role = InvalidOid;
     if (worker_role == nullptr || worker_role[0] == '\0')
         return true;
-    RoleLookup r{worker_role, InvalidOid};
+    RoleLookup r{worker_role, InvalidOid, false};
     if (!run_transaction("student_etl worker: looking up worker_role", role_lookup_body, &r, nullptr) ||
         !OidIsValid(r.oid)) {
-        report_problem(psprintf("student_etl.worker_role \"%s\" does not exist", worker_role));
+        report_problem(psprintf("student_etl.worker_role \"%s\" does not exist", worker_role), kRoleHint);
+        return false;
+    }
+    if (!r.loader) {
+        report_problem(psprintf("student_etl.worker_role \"%s\" does not hold the loader profile", worker_role),
+                       kRoleHint);
         return false;
     }
     *role = r.oid;
@@ -333,35 +299,23 @@ bool inbox_role(Oid* role)
 // ---- the queue ------------------------------------------------------------------------------
 
 struct Claim {
-    MemoryContext into;
+    MemoryContext into;   // outlives the transaction
     // out
-    int64 job_id;   // 0: nothing queued
-    char* path;
-    char* subject;
-    char* role_name;
+    ClaimedJob job;
+    bool owner_exists;
 };
 
 void claim_body(void* arg)
 {
     auto* c = static_cast<Claim*>(arg);
-    c->job_id = 0;
-    SPI_connect();
-    spi_run("UPDATE student_etl.load_jobs SET state = 'running', started_at = clock_timestamp(),"
-            " attempts = attempts + 1"
-            " WHERE job_id = (SELECT job_id FROM student_etl.load_jobs WHERE state = 'queued'"
-            "                  ORDER BY job_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-            " RETURNING job_id, path, subject, enqueued_by::text",
-            0, nullptr, nullptr, nullptr, SPI_OK_UPDATE_RETURNING);
-    if (SPI_processed == 1) {
-        HeapTuple t = SPI_tuptable->vals[0];
-        TupleDesc d = SPI_tuptable->tupdesc;
-        bool isnull = true;
-        c->job_id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
-        c->path = copy_value(t, d, 2, c->into);
-        c->subject = copy_value(t, d, 3, c->into);
-        c->role_name = copy_value(t, d, 4, c->into);
-    }
-    SPI_finish();
+    c->job = claim_job();
+    if (c->job.job_id == 0)
+        return;
+    // The claim's strings are in the transaction's memory, gone at commit.
+    c->job.path = MemoryContextStrdup(c->into, c->job.path);
+    if (c->job.subject != nullptr)
+        c->job.subject = MemoryContextStrdup(c->into, c->job.subject);
+    c->owner_exists = SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(c->job.owner));
 }
 
 struct JobOutcome {
@@ -369,17 +323,24 @@ struct JobOutcome {
     const char* error;
 };
 
-void finish_dir_job_body(void* arg)
+void settle_job_body(void* arg)
 {
     auto* o = static_cast<JobOutcome*>(arg);
-    Oid types[] = {INT8OID, TEXTOID};
-    Datum values[] = {Int64GetDatum(o->job_id), o->error ? CStringGetTextDatum(o->error) : (Datum) 0};
-    const char nulls[] = {' ', o->error ? ' ' : 'n'};
-    SPI_connect();
-    spi_run("UPDATE student_etl.load_jobs SET state = CASE WHEN $2 IS NULL THEN 'done' ELSE 'failed' END,"
-            " error = $2, finished_at = clock_timestamp() WHERE job_id = $1",
-            2, types, values, nulls, SPI_OK_UPDATE);
-    SPI_finish();
+    settle_job(o->job_id, o->error, 0);
+}
+
+struct DirectoryJob {
+    const char* path;
+    Oid owner;
+    // out
+    bool allowed;
+};
+
+// A directory job moves files: its owner must still hold the loader profile.
+void directory_job_allowed_body(void* arg)
+{
+    auto* d = static_cast<DirectoryJob*>(arg);
+    d->allowed = role_has_profile(d->owner, "loader");
 }
 
 // Runs queued jobs until none is left. False if the queue could not be read.
@@ -390,28 +351,33 @@ bool drain_queue(MemoryContext scratch)
         process_config_if_needed();
         MemoryContextReset(scratch);
         MemoryContextSwitchTo(scratch);
-        Claim claim{scratch, 0, nullptr, nullptr, nullptr};
+        Claim claim{scratch, ClaimedJob{}, false};
         if (!run_transaction("student_etl worker: claiming a job", claim_body, &claim, nullptr))
             return false;
-        if (claim.job_id == 0)
+        const ClaimedJob& job = claim.job;
+        if (job.job_id == 0)
             return true;
 
-        RoleLookup role{claim.role_name, InvalidOid};
-        (void) run_transaction("student_etl worker: looking up a role", role_lookup_body, &role, nullptr);
-        size_t len = strlen(claim.path);
-        if (!OidIsValid(role.oid)) {
-            JobOutcome o{claim.job_id, psprintf("role \"%s\" that enqueued the job no longer exists", claim.role_name)};
-            (void) run_transaction("student_etl worker: failing a job", finish_dir_job_body, &o, nullptr);
-        } else if (claim.path[len - 1] == '/') {
-            const char* problem = sweep_directory(claim.path, role.oid, false);
-            JobOutcome o{claim.job_id, problem};
-            (void) run_transaction("student_etl worker: finishing a directory job", finish_dir_job_body, &o, nullptr);
+        size_t len = strlen(job.path);
+        if (!claim.owner_exists) {
+            JobOutcome o{job.job_id, psprintf("role with OID %u that enqueued the job no longer exists", job.owner)};
+            (void) run_transaction("student_etl worker: failing a job", settle_job_body, &o, nullptr);
+        } else if (job.path[len - 1] == '/') {
+            DirectoryJob d{job.path, job.owner, false};
+            const char* problem = nullptr;
+            if (!run_transaction("student_etl worker: checking a directory job", directory_job_allowed_body, &d,
+                                 nullptr) || !d.allowed)
+                problem = "the role that enqueued it no longer holds the loader profile";
+            else
+                problem = sweep_directory(job.path, job.owner, false);
+            JobOutcome o{job.job_id, problem};
+            (void) run_transaction("student_etl worker: finishing a directory job", settle_job_body, &o, nullptr);
         } else {
             bool ok = false;
             const char* status = nullptr;
-            int64 run_id = load_one(claim.path, claim.subject, role.oid, claim.job_id, &ok, &status);
+            int64 run_id = load_one(job.path, job.subject, job.owner, job.job_id, &ok, &status);
             ereport(LOG, (errmsg("student_etl worker: job %lld \"%s\" %s (run %lld)",
-                                 static_cast<long long>(claim.job_id), claim.path, status,
+                                 static_cast<long long>(job.job_id), job.path, status,
                                  static_cast<long long>(run_id))));
         }
     }
@@ -463,21 +429,26 @@ extern "C" void student_etl_worker_main(Datum /*arg*/)
         MemoryContextReset(loop_memory);
         MemoryContextSwitchTo(loop_memory);
 
-        bool ready = false;
-        if (!run_transaction("student_etl worker: looking for the extension", check_ready_body, &ready, nullptr))
-            ready = false;
+        Readiness readiness{false, nullptr};
+        if (!run_transaction("student_etl worker: looking for the extension", check_ready_body, &readiness, nullptr))
+            readiness.installed = false;
+        const bool ready = readiness.installed && readiness.mismatch == nullptr;
         if (!ready) {
-            if (!announced_waiting)
+            if (!announced_waiting && !readiness.installed)
                 ereport(LOG, (errmsg("student_etl worker: extension student_etl is not installed in database \"%s\";"
                                      " waiting for CREATE EXTENSION student_etl", worker_database_name)));
+            else if (!announced_waiting)
+                ereport(LOG, (errmsg("student_etl worker: the library is version %s but database \"%s\" has"
+                                     " student_etl %s; waiting for ALTER EXTENSION student_etl UPDATE",
+                                     STUDENT_ETL_VERSION, worker_database_name, readiness.mismatch)));
             announced_waiting = true;
             was_ready = false;
         } else {
             if (!was_ready) {
                 ereport(LOG, (errmsg("student_etl worker: serving database \"%s\"", worker_database_name)));
                 // Jobs left 'running' by a crash or a shutdown: their loads rolled back.
-                (void) run_transaction("student_etl worker: requeueing interrupted jobs", reset_running_body,
-                                       nullptr, nullptr);
+                (void) run_transaction("student_etl worker: requeueing interrupted jobs", requeue_body, nullptr,
+                                       nullptr);
             }
             was_ready = true;
             announced_waiting = false;

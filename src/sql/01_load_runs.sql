@@ -14,7 +14,7 @@ CREATE TABLE student_etl.load_runs (
     rows_rejected  bigint NOT NULL DEFAULT 0,
     duplicate_of   bigint REFERENCES student_etl.load_runs (run_id),
     error          text,
-    loaded_by      name NOT NULL DEFAULT CURRENT_USER,
+    loaded_by      name NOT NULL,
     started_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at    timestamptz,
     CHECK (rows_read = rows_loaded + rows_rejected),
@@ -35,5 +35,7 @@ COMMENT ON TABLE student_etl.load_runs IS
 COMMENT ON COLUMN student_etl.load_runs.checksum IS 'SHA-256 of the file content, lower-case hex.';
 COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS 'For skipped runs: the run that loaded this content.';
 COMMENT ON COLUMN student_etl.load_runs.error IS 'For failed runs (background worker only): the error text.';
+COMMENT ON COLUMN student_etl.load_runs.loaded_by IS
+    'The role the delivery was loaded for: who called load(), or the owner of the queued job. Set by the extension, never by a user.';
 
 SELECT pg_catalog.pg_extension_config_dump('student_etl.load_runs', '');

@@ -1,5 +1,6 @@
 -- The load queue: jobs recorded by enqueue() and run by the background worker, one load per
--- job in its own transaction, as the role that enqueued it.
+-- job in its own transaction, as the role that enqueued it. Each job belongs to that role
+-- (by OID): loaders see their own jobs (row-level security), admins see all, nobody writes.
 CREATE TABLE student_etl.load_jobs (
     job_id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     path         text NOT NULL CHECK (path ~ '^/'),
@@ -8,7 +9,7 @@ CREATE TABLE student_etl.load_jobs (
     run_id       bigint REFERENCES student_etl.load_runs (run_id),
     error        text,
     attempts     integer NOT NULL DEFAULT 0,
-    enqueued_by  name NOT NULL DEFAULT CURRENT_USER,
+    enqueued_by  regrole NOT NULL,
     enqueued_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     started_at   timestamptz,
     finished_at  timestamptz,
@@ -23,7 +24,12 @@ COMMENT ON COLUMN student_etl.load_jobs.path IS
     'A delivery file, or a directory (ending in /) whose settled files are all loaded and moved, like the inbox.';
 COMMENT ON COLUMN student_etl.load_jobs.run_id IS
     'The load_runs row of the outcome (loaded, skipped or failed); null for a directory job.';
-COMMENT ON COLUMN student_etl.load_jobs.enqueued_by IS 'The role the worker loads as.';
+COMMENT ON COLUMN student_etl.load_jobs.enqueued_by IS
+    'The role that called enqueue() (by OID), which the worker loads as. Set by enqueue(), never by a user.';
+
+ALTER TABLE student_etl.load_jobs ENABLE ROW LEVEL SECURITY;
+CREATE POLICY load_jobs_own_or_admin ON student_etl.load_jobs FOR SELECT
+    USING (pg_catalog.pg_has_role(enqueued_by::oid, 'USAGE') OR student_etl._has_profile(current_user::regrole, 'admin'));
 
 SELECT pg_catalog.pg_extension_config_dump('student_etl.load_jobs', '');
 
@@ -34,8 +40,4 @@ LANGUAGE C VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION student_etl.enqueue(text, text) IS
-    'Queue one delivery (or a directory, ending in /) for the background worker; returns the job_id. The worker wakes at commit.';
-
-REVOKE ALL ON FUNCTION student_etl.enqueue(text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION student_etl.enqueue(text, text) TO pg_read_server_files;
-GRANT SELECT, INSERT ON student_etl.load_jobs TO pg_read_server_files;
+    'Queue one delivery (or a directory, ending in /) for the background worker, which loads it as the caller; returns the job_id. The worker wakes at commit.';

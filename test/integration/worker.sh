@@ -98,8 +98,10 @@ run=$(basename "$(compgen -G "$DELIV/failed/*-student-mat-bad.csv")" | cut -d- -
 [ "$(q "SELECT count(*) FROM student_etl.student_performance")" = "$facts" ] || fail "a failed file wrote rows"
 echo "worker: bad file in failed/ as run $run: $(q "SELECT error FROM student_etl.load_runs WHERE run_id = $run")"
 
-# Inbox files load as student_etl.worker_role (no LOGIN needed), reread on reload.
-q "CREATE ROLE student_etl_loader NOLOGIN IN ROLE pg_read_server_files" >/dev/null
+# Inbox files load as student_etl.worker_role (no LOGIN needed, the loader profile), reread
+# on reload.
+q "CREATE ROLE student_etl_loader NOLOGIN" >/dev/null
+q "SELECT student_etl.grant_access('student_etl_loader', 'loader')" >/dev/null
 q "ALTER SYSTEM SET student_etl.worker_role = 'student_etl_loader'"; q "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
 sed -n '1,31p' "$SAMPLE" > "$WORK/por.csv"; deliver "$WORK/por.csv" "$INBOX/student-por-role.csv"

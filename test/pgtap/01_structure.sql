@@ -34,12 +34,12 @@ SELECT throws_ok($$INSERT INTO student_etl.student_performance
                             internet, romantic, famrel, freetime, goout, dalc, walc, health, absences, g1, g2, g3,
                             subject, grade_mean, passed, grade_change)$$,
                  '23514', NULL, 'CHECK constraints enforce the dictionary domains');
-SELECT function_returns('student_etl', 'load', ARRAY['text', 'text'], 'setof record', 'load(path, subject) returns rows');
+SELECT function_returns('student_etl', 'load', ARRAY['text', 'text'], 'record', 'load(path, subject) returns one row');
 SELECT is((SELECT proconfig FROM pg_proc WHERE oid = 'student_etl.load(text,text)'::regprocedure),
           ARRAY['search_path=pg_catalog, pg_temp'], 'load() pins search_path');
 SELECT ok(NOT has_function_privilege('public', 'student_etl.load(text,text)', 'EXECUTE'), 'PUBLIC cannot execute load()');
-SELECT ok(has_function_privilege('pg_read_server_files', 'student_etl.load(text,text)', 'EXECUTE'),
-          'pg_read_server_files can execute load()');
+SELECT ok(NOT has_function_privilege('pg_read_server_files', 'student_etl.load(text,text)', 'EXECUTE'),
+          'pg_read_server_files cannot execute load(): loading takes the loader profile');
 SELECT is((SELECT boot_val FROM pg_settings WHERE name = 'student_etl.allowed_dirs'), '',
           'allowed_dirs defaults to nothing allowed');
 SELECT is((SELECT context FROM pg_settings WHERE name = 'student_etl.allowed_dirs'), 'superuser',
