@@ -469,7 +469,7 @@ BEGIN
     END LOOP;
     IF EXISTS (SELECT FROM pg_catalog.pg_auth_members m
                 WHERE m.roleid = 'pg_read_server_files'::pg_catalog.regrole) THEN
-        RAISE NOTICE 'student_etl 0.2.0: members of pg_read_server_files no longer load deliveries'
+        RAISE WARNING 'student_etl 0.2.0: members of pg_read_server_files no longer load deliveries'
               USING HINT = 'Give the roles that load the loader profile: SELECT student_etl.grant_access(''role'', ''loader'');';
     END IF;
 END

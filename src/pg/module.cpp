@@ -76,11 +76,6 @@ void _PG_init(void)
         "Rows written per multi-insert batch by student_etl.load().",
         nullptr, &insert_batch_rows, 1000, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
-    DefineCustomStringVariable(
-        "student_etl.database_name",
-        "Database the student_etl background worker connects to.",
-        "The worker serves the queue (student_etl.load_jobs) and the inbox of this database only.",
-        &worker_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
 
     DefineCustomStringVariable(
         "student_etl.worker_role",
@@ -107,6 +102,16 @@ void _PG_init(void)
         "How long an inbox file must go unmodified before it is picked up.",
         "A file still being written keeps a recent modification time.",
         &inbox_settle_ms, 2000, 0, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+
+    // The worker and its postmaster-time setting exist only when preloaded; a session that
+    // loads the library later (load() without the worker) must not define a PGC_POSTMASTER
+    // setting, which PostgreSQL refuses after startup.
+    if (process_shared_preload_libraries_in_progress)
+        DefineCustomStringVariable(
+            "student_etl.database_name",
+            "Database the student_etl background worker connects to.",
+            "The worker serves the queue (student_etl.load_jobs) and the inbox of this database only.",
+            &worker_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
 
     MarkGUCPrefixReserved("student_etl");
 
