@@ -32,7 +32,11 @@
 #include <limits>
 #include <new>
 #include <optional>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace student_etl {
 
@@ -124,12 +128,12 @@ struct Parser {
     // The data record in progress.
     bool in_record = false;
     bool skipping = false;          // broken record: ignore bytes up to the next line end
-    std::string skip_reason;
+    RejectRule skip_rule{};         // and why it is broken
     std::uint64_t record_line = 0;
     std::size_t nfields = 0;
     bool field_too_long = false;
     ParsedRow row{};
-    std::string reason;
+    RejectedRow problems;           // its reject in the making: reason and issues so far
     std::string raw;                // the record's first max_raw_bytes bytes
     std::uint64_t raw_len = 0;      // and how many it has so far
 
@@ -339,16 +343,16 @@ struct Parser {
             if (head > 0 && parse(p, head) < head)
                 start_skip(libcsv_failure());
             else
-                start_skip("record longer than " + std::to_string(opt.max_record_bytes) + " bytes");
+                start_skip(RejectRule::RecordTooLong);
         }
         if (line_end)
             end_skipped(true);
     }
 
     // Why csv_parse() stopped early: bad quoting, or a field the realloc cap refused.
-    std::string libcsv_failure()
+    RejectRule libcsv_failure()
     {
-        return csv_error(&csv) == CSV_EPARSE ? std::string("malformed quoting") : field_too_long_reason();
+        return csv_error(&csv) == CSV_EPARSE ? RejectRule::MalformedQuoting : RejectRule::FieldTooLong;
     }
 
     void begin_record()
@@ -357,7 +361,8 @@ struct Parser {
         record_line = line;
         nfields = 0;
         field_too_long = false;
-        reason.clear();
+        problems.reason.clear();
+        problems.issues.clear();
         row = ParsedRow{};
     }
 
@@ -381,22 +386,39 @@ struct Parser {
         raw_len = 0;
     }
 
-    std::string field_too_long_reason() const
+    // The reason text of a problem of the whole record (README "Rejected rows" lists them).
+    std::string record_reason(RejectRule rule) const
     {
-        return "field longer than " + std::to_string(opt.max_field_bytes) + " bytes";
+        switch (rule) {
+        case RejectRule::WrongFieldCount:
+            return "expected " + std::to_string(kColumnCount) + " fields, found " + std::to_string(nfields);
+        case RejectRule::FieldTooLong:
+            return "field longer than " + std::to_string(opt.max_field_bytes) + " bytes";
+        case RejectRule::RecordTooLong:
+            return "record longer than " + std::to_string(opt.max_record_bytes) + " bytes";
+        case RejectRule::MalformedQuoting:
+            return "malformed quoting";
+        case RejectRule::EmptyValue:
+        case RejectRule::NotAWholeNumber:
+        case RejectRule::OutOfRange:
+        case RejectRule::NotYesOrNo:
+        case RejectRule::UnknownCode:
+            break;   // a field's rule: convert_field() writes its text
+        }
+        throw std::logic_error(std::string("no record reason for rule ") + reject_rule_name(rule));
     }
 
     // The record is broken: forget libcsv's state and ignore the rest of it up to a line end.
-    void start_skip(std::string why)
+    void start_skip(RejectRule why)
     {
         skipping = true;
-        skip_reason = std::move(why);
+        skip_rule = why;
         reset_csv();
     }
 
     void end_skipped(bool line_end)
     {
-        reject(std::move(skip_reason), raw_len - (line_end ? 1 : 0));
+        reject_record(skip_rule, raw_len - (line_end ? 1 : 0));
         end_record();
     }
 
@@ -409,7 +431,7 @@ struct Parser {
             field_too_long = true;
             return;
         }
-        convert_field(binding.slot(index), s, n, opt.ascii_only_raw, row, reason);
+        convert_field(binding.slot(index), s, n, opt.ascii_only_raw, row, problems);
     }
 
     // libcsv ended a record; terminator is its CR/LF, or -1 at end of input.
@@ -417,11 +439,11 @@ struct Parser {
     {
         const std::uint64_t content = raw_len - ((terminator == '\r' || terminator == '\n') ? 1 : 0);
         if (field_too_long) {
-            reject(field_too_long_reason(), content);
+            reject_record(RejectRule::FieldTooLong, content);
         } else if (nfields != kColumnCount) {
-            reject("expected " + std::to_string(kColumnCount) + " fields, found " + std::to_string(nfields), content);
-        } else if (!reason.empty()) {
-            reject(std::move(reason), content);
+            reject_record(RejectRule::WrongFieldCount, content);
+        } else if (!problems.issues.empty()) {
+            reject(content);
         } else {
             row.line = record_line;
             rows.push_back(row);
@@ -430,11 +452,19 @@ struct Parser {
         end_record();
     }
 
-    void reject(std::string why, std::uint64_t content_len)
+    // A problem of the whole record: it replaces whatever its fields broke, as its only issue.
+    void reject_record(RejectRule rule, std::uint64_t content_len)
     {
-        RejectedRow r;
+        problems.reason = record_reason(rule);
+        problems.issues.assign(1, RejectIssue{-1, rule, {}});
+        reject(content_len);
+    }
+
+    // Publishes `problems` as the record's reject; content_len: its bytes without the line end.
+    void reject(std::uint64_t content_len)
+    {
+        RejectedRow r = std::move(problems);
         r.line = record_line;
-        r.reason = std::move(why);
         const std::size_t kept = static_cast<std::size_t>(std::min<std::uint64_t>(raw.size(), content_len));
         const std::size_t used = append_printable(r.raw, reinterpret_cast<const unsigned char*>(raw.data()), kept,
                                                   opt.ascii_only_raw, opt.max_raw_bytes);

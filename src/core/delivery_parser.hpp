@@ -16,7 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "printable.hpp"   // printable(), part of this interface
+#include "printable.hpp"      // printable(), part of this interface
+#include "reject_issue.hpp"   // RejectIssue, RejectRule, part of this interface
 #include "schema.hpp"
 
 namespace student_etl {
@@ -39,6 +40,8 @@ struct RejectedRow {
     std::uint64_t line;   // physical line where the record starts
     std::string reason;   // names the column(s) and value(s); see README "Rejected rows"
     std::string raw;      // the record's bytes without its line end, made printable and capped
+    std::vector<RejectIssue> issues;   // one per problem, in the order reason names them; a
+                                       // problem of the whole record is the only issue
 };
 
 struct ParserOptions {

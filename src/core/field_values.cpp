@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include "printable.hpp"
 
@@ -26,31 +28,40 @@ bool iequals(const unsigned char* s, std::size_t n, std::string_view word) noexc
     return true;
 }
 
-// The record's row and reason while one field is converted.
+// One field of a record being converted, with the record's row and reject in the making.
 struct FieldConverter {
     ParsedRow& row;
-    std::string& reason;
+    RejectedRow& problems;
     bool ascii_only;
+    int slot;                  // kColumns index
+    const unsigned char* s;    // the field as libcsv delivered it
+    std::size_t n;
 
-    // Starts a "column "X": " clause in the record's reason and returns it for the rest.
-    std::string& column_reason(const ColumnSpec& column)
+    // The field breaks `rule`: records the issue, starts its "column "X": " clause in the
+    // reason and returns the reason for the rest of the clause. The one place both are
+    // written, so that issues stay in the order of the reason's clauses.
+    std::string& fault(RejectRule rule)
     {
+        RejectIssue issue{slot, rule, {}};
+        append_printable(issue.value, s, n, ascii_only, kIssueValueBytes);
+        problems.issues.push_back(std::move(issue));
+        std::string& reason = problems.reason;
         if (!reason.empty())
             reason += "; ";
         reason += "column \"";
-        reason += column.header;
+        reason += kColumns[slot].header;
         reason += "\": ";
         return reason;
     }
 
-    void convert_int(const ColumnSpec& column, int slot, const unsigned char* s, std::size_t n)
+    void convert_int(const ColumnSpec& column)
     {
         std::uint64_t value = 0;
         bool huge = false;   // past 32 bits: quoted as text rather than printed as a number
         for (std::size_t i = 0; i < n; ++i) {
             const unsigned digit = static_cast<unsigned>(s[i]) - '0';
             if (digit > 9) {
-                std::string& r = column_reason(column);
+                std::string& r = fault(RejectRule::NotAWholeNumber);
                 append_quoted(r, s, n, ascii_only);
                 r += " is not a whole number";
                 return;
@@ -62,7 +73,7 @@ struct FieldConverter {
         }
         const auto v = static_cast<std::int64_t>(value);
         if (huge || v < column.min || v > column.max) {
-            std::string& r = column_reason(column);
+            std::string& r = fault(RejectRule::OutOfRange);
             if (huge)
                 append_quoted(r, s, n, ascii_only);
             else
@@ -73,20 +84,20 @@ struct FieldConverter {
         row.value[slot] = static_cast<std::int16_t>(v);
     }
 
-    void convert_yes_no(const ColumnSpec& column, int slot, const unsigned char* s, std::size_t n)
+    void convert_yes_no()
     {
         if (iequals(s, n, "yes")) {
             row.value[slot] = 1;
         } else if (iequals(s, n, "no")) {
             row.value[slot] = 0;
         } else {
-            std::string& r = column_reason(column);
+            std::string& r = fault(RejectRule::NotYesOrNo);
             append_quoted(r, s, n, ascii_only);
             r += " is not yes or no";
         }
     }
 
-    void convert_code(const ColumnSpec& column, int slot, const unsigned char* s, std::size_t n)
+    void convert_code(const ColumnSpec& column)
     {
         for (std::uint8_t k = 0; k < column.ncodes; ++k) {
             if (iequals(s, n, column.codes[k])) {
@@ -94,7 +105,7 @@ struct FieldConverter {
                 return;
             }
         }
-        std::string& r = column_reason(column);
+        std::string& r = fault(RejectRule::UnknownCode);
         append_quoted(r, s, n, ascii_only);
         r += " is not one of ";
         for (std::uint8_t k = 0; k < column.ncodes; ++k) {
@@ -108,18 +119,18 @@ struct FieldConverter {
 }  // namespace
 
 void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
-                   std::string& reason)
+                   RejectedRow& problems)
 {
-    FieldConverter field{row, reason, ascii_only};
+    FieldConverter field{row, problems, ascii_only, slot, s, n};
     const ColumnSpec& column = kColumns[slot];
     if (n == 0) {
-        field.column_reason(column) += "empty value";
+        field.fault(RejectRule::EmptyValue) += "empty value";
         return;
     }
     switch (column.kind) {
-    case Kind::Int: field.convert_int(column, slot, s, n); break;
-    case Kind::YesNo: field.convert_yes_no(column, slot, s, n); break;
-    case Kind::Code: field.convert_code(column, slot, s, n); break;
+    case Kind::Int: field.convert_int(column); break;
+    case Kind::YesNo: field.convert_yes_no(); break;
+    case Kind::Code: field.convert_code(column); break;
     }
 }
 

@@ -3,16 +3,16 @@
 #pragma once
 
 #include <cstddef>
-#include <string>
 
 #include "delivery_parser.hpp"
 
 namespace student_etl {
 
-// Converts field s[0..n) of kColumns[slot] into row.value[slot]; when it is not valid, appends
-// a clause saying why ("column "age": 23 is out of range 15..22") to reason, after a "; "
-// if reason already holds one. Never throws anything but std::bad_alloc.
+// Converts field s[0..n) of kColumns[slot] into row.value[slot]. When it is not valid, says
+// why in `problems`, the reject of its record in the making: appends a clause to its reason
+// ("column "age": 23 is out of range 15..22", after a "; " if reason already holds one) and
+// the same problem to its issues. Never throws anything but std::bad_alloc.
 void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
-                   std::string& reason);
+                   RejectedRow& problems);
 
 }  // namespace student_etl

@@ -9,7 +9,9 @@
 //     and lines grow in file order;
 //   * every value is inside its column's domain;
 //   * reasons and raw records are printable text (valid UTF-8, no control bytes but tab),
-//     raw within its cap.
+//     raw within its cap;
+//   * every reject has issues: one without a column for a record-level problem, else one per
+//     bad field, values printable and within kIssueValueBytes.
 // make fuzz FUZZ_SECONDS=N runs it with test/data and test/data/bad as the seed corpus.
 #include <algorithm>
 #include <cstddef>
@@ -61,6 +63,29 @@ bool is_printable_text(const std::string& s)
     return true;
 }
 
+bool is_ascii(const std::string& s)
+{
+    return std::all_of(s.begin(), s.end(), [](char c) { return c > 0; });
+}
+
+// One issue per problem: a record-level one alone and without a column or value, a field's
+// with a column of the dictionary; values printable and within their cap, like the reason.
+void check_issues(const RejectedRow& r, const ParserOptions& opt)
+{
+    if (r.issues.empty())
+        die("reject without issues", r.reason);
+    for (const RejectIssue& issue : r.issues) {
+        if (issue.column < -1 || issue.column >= kColumnCount)
+            die("issue column out of range", r.reason);
+        if (issue.column == -1 && (r.issues.size() != 1 || !issue.value.empty()))
+            die("record-level issue not alone or with a value", r.reason);
+        if (!is_printable_text(issue.value) || issue.value.size() > kIssueValueBytes)
+            die("issue value not printable or over its cap", issue.value);
+        if (opt.ascii_only_raw && !is_ascii(issue.value))
+            die("ascii_only issue value holds non-ASCII bytes", issue.value);
+    }
+}
+
 void drain(DeliveryParser& parser, Result& out, const ParserOptions& opt)
 {
     for (const ParsedRow& row : parser.rows()) {
@@ -84,11 +109,15 @@ void drain(DeliveryParser& parser, Result& out, const ParserOptions& opt)
             die("reject without a reason");
         if (!is_printable_text(r.reason) || !is_printable_text(r.raw))
             die("reject text not printable", r.reason);
-        if (opt.ascii_only_raw && !std::all_of(r.raw.begin(), r.raw.end(), [](char c) { return c > 0; }))
+        if (opt.ascii_only_raw && !is_ascii(r.raw))
             die("ascii_only raw record holds non-ASCII bytes", r.raw);
         if (r.raw.size() > opt.max_raw_bytes + 64)
             die("raw record over its cap");
-        out.reject_dump += "reject " + std::to_string(r.line) + ": " + r.reason + " | " + r.raw + "\n";
+        check_issues(r, opt);
+        out.reject_dump += "reject " + std::to_string(r.line) + ": " + r.reason + " | " + r.raw + " |";
+        for (const RejectIssue& issue : r.issues)
+            out.reject_dump += " " + std::to_string(issue.column) + ":" + reject_rule_name(issue.rule) + ":" + issue.value;
+        out.reject_dump += "\n";
         out.lines.push_back(r.line);
         ++out.rejects;
     }

@@ -104,8 +104,12 @@ inline std::string dump_of(const Outcome& out)
             dump += " " + std::to_string(v);
         dump += "\n";
     }
-    for (const RejectedRow& r : out.rejects)
-        dump += "reject " + std::to_string(r.line) + ": " + r.reason + " | " + r.raw + "\n";
+    for (const RejectedRow& r : out.rejects) {
+        dump += "reject " + std::to_string(r.line) + ": " + r.reason + " | " + r.raw + " |";
+        for (const RejectIssue& issue : r.issues)
+            dump += " " + std::to_string(issue.column) + ":" + reject_rule_name(issue.rule) + ":" + issue.value;
+        dump += "\n";
+    }
     if (!out.error.empty())
         dump += "error: " + out.error + "\n";
     return dump;
