@@ -36,6 +36,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 # No LLVM bitcode: JIT-inlining a C++ loader buys nothing and would need clang at build time.
 override with_llvm = no
+# Rebuild what includes a changed header (dependency files in .deps/): a stale object built
+# against another struct layout is a crash, not a compile error.
+override autodepend = yes
 include $(PGXS)
 
 $(DATA_built): $(SQL_PARTS) $(EXTENSION).control

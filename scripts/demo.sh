@@ -26,6 +26,8 @@ cat > "/etc/postgresql/15/$CLUSTER/conf.d/student_etl.conf" <<CONF
 listen_addresses = 'localhost'
 shared_preload_libraries = 'pg_cron,student_etl'
 cron.database_name = '$DB'
+# Scheduled jobs run in background workers as their owner: no password to store for pg_cron.
+cron.use_background_workers = on
 student_etl.allowed_dirs = '$DELIVERIES, $(dirname "$INBOX")'
 student_etl.database_name = '$DB'
 student_etl.inbox_dir = '$INBOX'
@@ -46,18 +48,27 @@ psql_admin -d postgres <<SQL
 SELECT format('CREATE ROLE %I LOGIN', '$DB_USER')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') \gexec
 ALTER ROLE $DB_USER PASSWORD '$DB_PASSWORD';
-GRANT pg_read_server_files TO $DB_USER;
+-- 0.1 made the demo user a member of pg_read_server_files (every file of the server); loading
+-- now takes the loader profile, granted below, and reads only under allowed_dirs.
+REVOKE pg_read_server_files FROM $DB_USER;
 SELECT format('CREATE DATABASE %I OWNER %I', '$DB', '$DB_USER')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB') \gexec
 SQL
 psql_admin -d "$DB" <<SQL
 -- A cluster made by an older pre-release build lacks objects added since: recreate the
--- extension there (the demo's data is just the sample, loaded again below).
+-- extension there (the demo's data is just the sample, loaded again below). A released
+-- version is upgraded in place.
 SELECT 'DROP EXTENSION student_etl CASCADE'
  WHERE EXISTS (SELECT FROM pg_extension WHERE extname = 'student_etl')
    AND (to_regclass('student_etl.run_facets') IS NULL OR to_regclass('student_etl.load_jobs') IS NULL
         OR to_regclass('student_etl.validated_checks') IS NULL) \gexec
 CREATE EXTENSION IF NOT EXISTS student_etl;
+ALTER EXTENSION student_etl UPDATE;
+-- The scheduler the schedule examples use (cron.database_name is this database).
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+-- The demo user loads, schedules and reads everything it loaded: the loader profile (which
+-- includes analyst and dashboard), nothing more. Not a superuser, no pg_read_server_files.
+SELECT student_etl.grant_access('$DB_USER', 'loader');
 -- Analysts write SELECT * FROM student_performance, as in the stack this replaces.
 ALTER DATABASE $DB SET search_path = "\$user", public, student_etl;
 SQL

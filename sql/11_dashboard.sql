@@ -13,6 +13,14 @@ SELECT (SELECT sum(occurrences) FROM student_etl.reject_reasons r WHERE r.run_id
        AS reasons_add_up
   FROM (SELECT max(run_id) AS run_id FROM student_etl.load_runs) x;
 
+-- A delivered value holding '; ' (a phone number in a note) reaches no dashboard view: the
+-- views count columns and rules, never split or show values. Analysts see the value.
+SELECT status, rows_loaded, rows_rejected FROM student_etl.load('/tmp/student_etl_regress/student-mat-leaky-value.csv');
+SELECT column_name, rule, reason, occurrences FROM student_etl.reject_reasons
+ WHERE run_id = (SELECT max(run_id) FROM student_etl.load_runs);
+SELECT column_name, rule, value FROM student_etl.reject_issues
+ WHERE run_id = (SELECT max(run_id) FROM student_etl.load_runs);
+
 -- grant_dashboard_access: refuses missing and privileged roles.
 CREATE ROLE student_etl_dash_admin CREATEROLE;
 SELECT student_etl.grant_dashboard_access('student_etl_no_such_role');
@@ -37,6 +45,8 @@ SELECT unnest(setconfig) AS setting FROM pg_db_role_setting
 SET ROLE student_etl_dash;
 SELECT count(*) > 0 AS sees_groups FROM student_etl.group_metrics;
 SELECT count(*) > 0 AS sees_reasons FROM student_etl.reject_reasons;
+SELECT count(*) AS rows_showing_the_value FROM student_etl.reject_reasons r WHERE r::text LIKE '%555%';
+SELECT count(*) FROM student_etl.reject_issues;
 SELECT count(*) FROM student_etl.student_performance;
 SELECT count(*) FROM student_etl.rejected_rows;
 SELECT count(*) FROM student_etl.run_facets;

@@ -38,6 +38,11 @@ constexpr TargetColumn text_column(const char* name) { return TargetColumn{name,
 const TargetColumn kRejectColumns[] = {int8_column("run_id"), int8_column("line_number"), text_column("reason"),
                                        text_column("raw_record")};
 constexpr int kRejectColumnCount = sizeof kRejectColumns / sizeof kRejectColumns[0];
+const TargetColumn kIssueColumns[] = {int8_column("run_id"), int8_column("line_number"),
+                                      TargetColumn{"issue_no", INT2OID, -1, false},
+                                      TargetColumn{"column_name", TEXTOID, -1, true}, text_column("rule"),
+                                      TargetColumn{"value", TEXTOID, -1, true}};
+constexpr int kIssueColumnCount = sizeof kIssueColumns / sizeof kIssueColumns[0];
 const TargetColumn kFacetColumns[] = {
     int8_column("run_id"), text_column("subject"), text_column("facet"), text_column("key1"), text_column("key2"),
     text_column("key3"), int8_column("students"), int8_column("passed"), int8_column("at_risk"),
@@ -68,9 +73,12 @@ pg_attribute_noreturn() void raise_invalid_delivery(const DeliveryFile* file)
     raise_caught_error(psprintf("invalid delivery \"%s\"", file->given_path));
 }
 
-void write_rejects(const ParsedBatch* parsed, BulkWriter* writer, int64 run_id)
+// Each rejected record, and its problems one by one (reject_issues): column, rule and value
+// apart, so that nobody ever parses the reason text again.
+void write_rejects(const ParsedBatch* parsed, BulkWriter* records, BulkWriter* issues, int64 run_id)
 {
-    MemoryContext batch = bulk_writer_batch_memory(writer);
+    MemoryContext batch = bulk_writer_batch_memory(records);
+    MemoryContext issue_batch = bulk_writer_batch_memory(issues);
     for (const RejectedRow& r : parsed->rejects) {
         MemoryContext old = MemoryContextSwitchTo(batch);
         Datum values[] = {
@@ -81,7 +89,27 @@ void write_rejects(const ParsedBatch* parsed, BulkWriter* writer, int64 run_id)
         };
         MemoryContextSwitchTo(old);
         const bool nulls[] = {false, false, false, false};
-        bulk_writer_add(writer, values, nulls);
+        bulk_writer_add(records, values, nulls);
+        for (size_t i = 0; i < r.issues.size(); ++i) {
+            const RejectIssue& issue = r.issues[i];
+            const bool whole_record = issue.column < 0;
+            MemoryContext old_issue = MemoryContextSwitchTo(issue_batch);
+            Datum issue_values[] = {
+                Int64GetDatum(run_id),
+                Int64GetDatum(static_cast<int64>(r.line)),
+                Int16GetDatum(static_cast<int16>(i + 1)),
+                whole_record ? (Datum) 0
+                             : PointerGetDatum(cstring_to_text_with_len(kColumns[issue.column].name.data(),
+                                                                        static_cast<int>(kColumns[issue.column].name.size()))),
+                CStringGetTextDatum(reject_rule_name(issue.rule)),
+                whole_record ? (Datum) 0
+                             : PointerGetDatum(cstring_to_text_with_len(issue.value.data(),
+                                                                        static_cast<int>(issue.value.size()))),
+            };
+            MemoryContextSwitchTo(old_issue);
+            const bool issue_nulls[] = {false, false, false, whole_record, false, whole_record};
+            bulk_writer_add(issues, issue_values, issue_nulls);
+        }
     }
 }
 
@@ -139,6 +167,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
                                          insert_batch_rows);
     trust_validated_checks(facts);
     BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, kRejectColumnCount, kSmallBatchRows);
+    BulkWriter* issues = bulk_writer_open("reject_issues", kIssueColumns, kIssueColumnCount, kSmallBatchRows);
 
     // Visible in pg_stat_progress_copy, like COPY FROM a file.
     pgstat_progress_start_command(PROGRESS_COMMAND_COPY, bulk_writer_relid(facts));
@@ -167,7 +196,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
             continue;
         }
         write_rows(parsed, facts, datums, aggregates);
-        write_rejects(parsed, rejects, run_id);
+        write_rejects(parsed, rejects, issues, run_id);
         rejected += parsed->rejects.size();
         const int keys[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED,
                             PROGRESS_COPY_TUPLES_EXCLUDED};
@@ -184,6 +213,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     counts.delimiter = parser->delimiter();
     bulk_writer_close(facts);
     bulk_writer_close(rejects);
+    bulk_writer_close(issues);
     counts.rows_loaded = bulk_writer_rows(facts);
     pgstat_progress_end_command();
     write_facets(aggregates, subject, run_id);
