@@ -214,7 +214,8 @@ SELECT x.run_id, x.line_number, p.n,
             WHEN p.part ~ '^record longer than ' THEN 'record_too_long'
             WHEN p.part ~ '^malformed quoting' THEN 'malformed_quoting'
             ELSE 'invalid_value' END,
-       substring(p.part FROM '^column "[^"]+": "?(.*?)"? is (?:out of range|not a whole number|not yes or no|not one of)')
+       CASE WHEN p.part ~ '^column "[^"]+": empty value$' THEN ''
+            ELSE substring(p.part FROM '^column "[^"]+": "?(.*?)"? is (?:out of range|not a whole number|not yes or no|not one of)') END
   FROM student_etl.rejected_rows x
  CROSS JOIN LATERAL regexp_split_to_table(x.reason, '; (?=column ")') WITH ORDINALITY AS p(part, n);
 
