@@ -178,8 +178,18 @@ SELECT g.role::text AS role_name, g.profile, p.rank, g.granted_by, g.granted_at
 COMMENT ON VIEW student_etl.access IS
     'Profiles granted to roles (yours, or every role''s for an admin): role, profile, rank, who granted it and when.';
 
+-- ---- backup: the identity sequences are dumped with the data ------------------------------------
+-- 0.1.0 registered only the tables: a restored database handed out run ids already taken.
+SELECT pg_catalog.pg_extension_config_dump('student_etl.load_runs_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('student_etl.load_jobs_job_id_seq', '');
+
 -- ---- load_runs: loaded_by is set by the extension only ----------------------------------------
 ALTER TABLE student_etl.load_runs ALTER COLUMN loaded_by DROP DEFAULT;
+-- A self-referencing foreign key made pg_dump warn of a cycle on every backup; only the
+-- extension writes duplicate_of (the loaded run it found under the checksum lock).
+ALTER TABLE student_etl.load_runs DROP CONSTRAINT load_runs_duplicate_of_fkey;
+COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS
+    'For skipped runs: the run that loaded this content (always an earlier loaded run; not a declared foreign key, which would make pg_dump warn of a cycle on every backup).';
 COMMENT ON COLUMN student_etl.load_runs.loaded_by IS
     'The role the delivery was loaded for: who called load(), or the owner of the queued job. Set by the extension, never by a user.';
 

@@ -2,9 +2,13 @@
 #include "delivery_file.hpp"
 
 #include "allowed_paths.hpp"
+#include "guard.hpp"
+
+#include "printable.hpp"
 
 extern "C" {
 #include "common/cryptohash.h"
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
 #include "utils/builtins.h"
@@ -50,6 +54,23 @@ size_t read_delivery(DeliveryFile* file, char* buf, size_t len)
 
 }  // namespace
 
+char* text_safe(const char* s)
+{
+    const size_t len = strlen(s);
+    bool control = false;
+    for (size_t i = 0; i < len && !control; ++i)
+        control = static_cast<unsigned char>(s[i]) < 0x20 || s[i] == 0x7f;
+    if (!control && pg_verifymbstr(s, static_cast<int>(len), true))
+        return pstrdup(s);
+    // The C++ string is owned by this memory context, and palloc is called only after the
+    // C++ code returned (guard.hpp).
+    const bool ascii_only = GetDatabaseEncoding() != PG_UTF8;
+    auto* safe = make_owned_by<std::string>(CurrentMemoryContext, "making a file name printable");
+    if (!run_cpp([&] { *safe = printable(s, len, ascii_only); }))
+        raise_caught_error("making a file name printable");
+    return pstrdup(safe->c_str());
+}
+
 DeliveryFile* open_delivery(const char* path)
 {
     if (path[0] != '/')
@@ -72,7 +93,7 @@ DeliveryFile* open_delivery(const char* path)
 
     auto* file = static_cast<DeliveryFile*>(palloc0(sizeof(DeliveryFile)));
     file->fd = fd;
-    file->given_path = pstrdup(path);
+    file->given_path = text_safe(path);
 
     // Where did we really open? A path component swapped for a symlink after realpath()
     // shows up here.
@@ -86,7 +107,7 @@ DeliveryFile* open_delivery(const char* path)
     opened[n] = '\0';
     if (!resolved_path_allowed(opened))
         refuse_location(path);
-    file->resolved_path = pstrdup(opened);
+    file->resolved_path = text_safe(opened);
 
     if (fstat(fd, &file->st) != 0)
         ereport(ERROR, (errcode_for_file_access(),
@@ -101,8 +122,15 @@ DeliveryFile* open_delivery(const char* path)
     return file;
 }
 
-void checksum_delivery(DeliveryFile* file)
+namespace {
+
+// SHA-256 of the whole file, read from offset 0 through fd, as lower-case hex into out[65];
+// returns the number of bytes read. Leaves the offset at the end.
+uint64 sha256_of(DeliveryFile* file, char* out)
 {
+    if (lseek(file->fd, 0, SEEK_SET) != 0)
+        ereport(ERROR, (errcode_for_file_access(),
+                        errmsg("could not rewind delivery \"%s\": %m", file->given_path)));
     pg_cryptohash_ctx* ctx = pg_cryptohash_create(PG_SHA256);
     if (ctx == nullptr || pg_cryptohash_init(ctx) < 0)
         ereport(ERROR, (errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(ctx))));
@@ -124,10 +152,26 @@ void checksum_delivery(DeliveryFile* file)
     pfree(buf);
     static const char hex[] = "0123456789abcdef";
     for (int i = 0; i < 32; ++i) {
-        file->checksum[2 * i] = hex[digest[i] >> 4];
-        file->checksum[2 * i + 1] = hex[digest[i] & 15];
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
     }
-    file->checksum[64] = '\0';
+    out[64] = '\0';
+    return total;
+}
+
+pg_attribute_noreturn() void refuse_changed(const DeliveryFile* file)
+{
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("delivery \"%s\" changed while it was being loaded", file->given_path),
+                    errdetail("Deliver files by writing them under another name and renaming them into place.")));
+    pg_unreachable();
+}
+
+}  // namespace
+
+void checksum_delivery(DeliveryFile* file)
+{
+    const uint64 total = sha256_of(file, file->checksum);
     check_delivery_unchanged(file, total);
     if (lseek(file->fd, 0, SEEK_SET) != 0)
         ereport(ERROR, (errcode_for_file_access(),
@@ -143,13 +187,17 @@ void check_delivery_unchanged(DeliveryFile* file, uint64 bytes_read)
     const struct stat& then = file->st;
     if (now.st_size != then.st_size || now.st_ino != then.st_ino ||
         now.st_mtim.tv_sec != then.st_mtim.tv_sec || now.st_mtim.tv_nsec != then.st_mtim.tv_nsec ||
-        // An in-place edit that restores the modification time (cp -p, rsync --inplace -t)
-        // still changes the inode's change time.
-        now.st_ctim.tv_sec != then.st_ctim.tv_sec || now.st_ctim.tv_nsec != then.st_ctim.tv_nsec ||
         bytes_read != static_cast<uint64>(then.st_size))
-        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                        errmsg("delivery \"%s\" changed while it was being loaded", file->given_path),
-                        errdetail("Deliver files by writing them under another name and renaming them into place.")));
+        refuse_changed(file);
+    // Same size and modification time, but the inode changed: an in-place edit that restored
+    // the modification time (cp -p, rsync --inplace -t) -- or only a rename, an unlink or a
+    // chmod, which change nothing that was read. Read it once more to tell which.
+    if (now.st_ctim.tv_sec != then.st_ctim.tv_sec || now.st_ctim.tv_nsec != then.st_ctim.tv_nsec) {
+        char again[65];
+        if (sha256_of(file, again) != bytes_read || strcmp(again, file->checksum) != 0)
+            refuse_changed(file);
+        file->st.st_ctim = now.st_ctim;   // checked: what was read is what is there
+    }
 }
 
 void close_delivery(DeliveryFile* file)

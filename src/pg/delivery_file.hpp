@@ -11,12 +11,18 @@ extern "C" {
 namespace student_etl::pg {
 
 struct DeliveryFile {
-    char* given_path;      // as the caller wrote it
-    char* resolved_path;   // the opened file's real location (no symlinks, no ..)
+    char* given_path;      // as the caller wrote it, made valid text (text_safe)
+    char* resolved_path;   // the opened file's real location (no symlinks, no ..), valid text
     int fd;                // from OpenTransientFile: closed by transaction abort too
     struct stat st;        // at open time; compared again after reading
     char checksum[65];     // SHA-256, lower-case hex, after checksum_delivery()
 };
+
+// s as valid text of the database encoding, for messages and the audit: s itself when it
+// already is, otherwise every byte that is not (and every control character) written as \xNN
+// and a backslash as \\ (printable.hpp). File names are bytes: a name from readdir or a
+// resolved symbolic link may be anything.
+char* text_safe(const char* s);
 
 // Resolves path, checks it lies under student_etl.allowed_dirs (before and after opening,
 // so a symlink swapped in between is caught), opens it and checks it is a regular file.
@@ -25,8 +31,10 @@ DeliveryFile* open_delivery(const char* path);
 // Reads the whole file once for its SHA-256 and leaves the offset at 0 for the parse pass.
 void checksum_delivery(DeliveryFile* file);
 
-// Raises if the file's size, inode, modification or change time differ from open time, or if the
+// Raises if the file's size, inode or modification time differ from open time, or if the
 // byte count read differs from its size: a delivery that changes while loading is refused.
+// When only its change time moved (an in-place edit that restored the modification time, or
+// a harmless rename, unlink or chmod) the content is hashed again and must be the same.
 void check_delivery_unchanged(DeliveryFile* file, uint64 bytes_read);
 
 void close_delivery(DeliveryFile* file);

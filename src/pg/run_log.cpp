@@ -93,8 +93,8 @@ int64 insert_failed_run(const FailedRun& f)
     }
     Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, NAMEOID, TIMESTAMPTZOID};
     Datum values[] = {
-        CStringGetTextDatum(f.path),
-        have_resolved ? CStringGetTextDatum(resolved) : (Datum) 0,
+        CStringGetTextDatum(text_safe(f.path)),
+        have_resolved ? CStringGetTextDatum(text_safe(resolved)) : (Datum) 0,
         Int64GetDatum(have_size ? static_cast<int64>(st.st_size) : 0),
         subject ? CStringGetTextDatum(subject) : (Datum) 0,
         CStringGetTextDatum(f.error),

@@ -12,7 +12,7 @@ CREATE TABLE student_etl.load_runs (
     rows_read      bigint NOT NULL DEFAULT 0,
     rows_loaded    bigint NOT NULL DEFAULT 0,
     rows_rejected  bigint NOT NULL DEFAULT 0,
-    duplicate_of   bigint REFERENCES student_etl.load_runs (run_id),
+    duplicate_of   bigint,
     error          text,
     loaded_by      name NOT NULL,
     started_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
@@ -33,9 +33,12 @@ CREATE INDEX load_runs_started_at ON student_etl.load_runs (started_at);
 COMMENT ON TABLE student_etl.load_runs IS
     'One row per student_etl.load() call: file, SHA-256 checksum, status, row counts, times.';
 COMMENT ON COLUMN student_etl.load_runs.checksum IS 'SHA-256 of the file content, lower-case hex.';
-COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS 'For skipped runs: the run that loaded this content.';
+COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS
+    'For skipped runs: the run that loaded this content (always an earlier loaded run; not a declared foreign key, which would make pg_dump warn of a cycle on every backup).';
 COMMENT ON COLUMN student_etl.load_runs.error IS 'For failed runs (background worker only): the error text.';
 COMMENT ON COLUMN student_etl.load_runs.loaded_by IS
     'The role the delivery was loaded for: who called load(), or the owner of the queued job. Set by the extension, never by a user.';
 
 SELECT pg_catalog.pg_extension_config_dump('student_etl.load_runs', '');
+-- The run id sequence too, or a restored database would hand out run ids already taken.
+SELECT pg_catalog.pg_extension_config_dump('student_etl.load_runs_run_id_seq', '');

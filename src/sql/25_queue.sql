@@ -32,6 +32,7 @@ CREATE POLICY load_jobs_own_or_admin ON student_etl.load_jobs FOR SELECT
     USING (pg_catalog.pg_has_role(enqueued_by::oid, 'USAGE') OR student_etl._has_profile(current_user::regrole, 'admin'));
 
 SELECT pg_catalog.pg_extension_config_dump('student_etl.load_jobs', '');
+SELECT pg_catalog.pg_extension_config_dump('student_etl.load_jobs_job_id_seq', '');
 
 CREATE FUNCTION student_etl.enqueue(path text, subject text DEFAULT NULL)
 RETURNS bigint

@@ -68,6 +68,8 @@ echo "worker: waits for the extension, then serves"
 
 # --- Inbox: a half-written file (.part) is not picked up; once renamed it is, then moved.
 cp "$SAMPLE" "$INBOX/student-mat.csv.part"; [ "$(id -u)" = 0 ] && chown postgres "$INBOX/student-mat.csv.part"
+# Nothing but a delivery (*.csv) is ever loaded or moved.
+echo "call the school on Monday" > "$INBOX/notes.txt"; [ "$(id -u)" = 0 ] && chown postgres "$INBOX/notes.txt"
 sleep 2
 [ -f "$INBOX/student-mat.csv.part" ] && [ "$(q 'SELECT count(*) FROM student_etl.load_runs')" = 0 ] ||
   fail ".part file was picked up"
@@ -77,7 +79,8 @@ run=$(basename "$(compgen -G "$DELIV/processed/*-student-mat.csv")" | cut -d- -f
 [ "$(q "SELECT status || ' ' || rows_loaded FROM student_etl.load_runs WHERE run_id = $run")" = "loaded 395" ] ||
   fail "inbox file not loaded as run $run"
 [ ! -e "$INBOX/student-mat.csv" ] || fail "inbox file not moved"
-echo "worker: inbox file loaded as run $run and moved to processed/"
+[ -f "$INBOX/notes.txt" ] && [ -z "$(compgen -G "$DELIV/processed/*notes.txt")$(compgen -G "$DELIV/failed/*notes.txt")" ] || fail "notes.txt was moved"
+echo "worker: inbox file loaded as run $run and moved to processed/; notes.txt left alone"
 
 # A file still growing is picked up only once it has settled: write it a line at a time.
 grow=$INBOX/student-por-growing.csv
@@ -115,7 +118,7 @@ mkdir -p "$WORK/outside"; [ "$(id -u)" = 0 ] && chown postgres "$WORK/outside"
 cp "$SAMPLE" "$WORK/outside/student-mat.csv"
 q "ALTER SYSTEM SET student_etl.inbox_dir = '$WORK/outside'"; q "SELECT pg_reload_conf()" >/dev/null
 sleep 1.5
-[ "$(grep -c "inbox \"$WORK/outside\" is not under a directory listed in student_etl.allowed_dirs" "$LOG")" = 1 ] ||
+[ "$(grep -c "directory \"$WORK/outside\": it is not under a directory listed in student_etl.allowed_dirs" "$LOG")" = 1 ] ||
   fail "no single warning about an inbox outside allowed_dirs"
 [ -f "$WORK/outside/student-mat.csv" ] || fail "a file outside allowed_dirs was touched"
 q "ALTER SYSTEM RESET student_etl.inbox_dir"; q "ALTER SYSTEM RESET student_etl.worker_role"
