@@ -8,6 +8,9 @@
 //      libcsv ends a record only at an unquoted CR or LF, so a record can only end on the
 //      last byte of a segment. That is what lets us count physical lines, know where each
 //      record starts, and keep its raw bytes, although libcsv reports no positions.
+// Every line end ends a record: no field of this data set can hold a line break, so a quote
+// still open at a line end is unbalanced -- that line is rejected and the next one starts a
+// fresh record. A stray quote therefore costs one line, not every line up to the next quote.
 // A broken record (bad quoting, a field or the record too long) drops libcsv's state and
 // skips to the next line end, so one bad record never takes the rest of the file with it.
 //
@@ -174,11 +177,11 @@ struct Parser {
                     throw DeliveryError("file is empty");
                 read_header();   // the header had no line end
             }
-            if (skipping) {
+            // csv_fini() fails only for a quote still open: the last line ends inside quotes.
+            if (in_record && !skipping && fini() != 0)
+                start_skip(RejectRule::UnbalancedQuote);
+            if (skipping)
                 end_skipped(false);
-            } else if (in_record && fini() != 0) {
-                throw DeliveryError(at_line(record_line) + "unterminated quoted field");
-            }
             if (records_read == 0)
                 throw DeliveryError("no data records after the header");
             release_csv();
@@ -335,9 +338,15 @@ struct Parser {
         const std::size_t content = n - (line_end ? 1 : 0);
         const std::uint64_t room = before < opt.max_record_bytes ? opt.max_record_bytes - before : 0;
         if (content <= room) {
-            if (parse(p, n) == n)
-                return;   // a record that ended here was handled by the callbacks
-            start_skip(libcsv_failure());
+            if (parse(p, n) < n)
+                start_skip(libcsv_failure());
+            else if (line_end && in_record)
+                // libcsv ends a record at every unquoted line end, so this one fell inside
+                // quotes. No field of a delivery holds a line break: the quote is unbalanced,
+                // and the record ends here rather than swallowing the lines after it.
+                start_skip(RejectRule::UnbalancedQuote);
+            else
+                return;   // the callbacks handled a record that ended here, or it goes on
         } else {
             const auto head = static_cast<std::size_t>(room);
             if (head > 0 && parse(p, head) < head)
@@ -398,6 +407,8 @@ struct Parser {
             return "record longer than " + std::to_string(opt.max_record_bytes) + " bytes";
         case RejectRule::MalformedQuoting:
             return "malformed quoting";
+        case RejectRule::UnbalancedQuote:
+            return "unbalanced quote";
         case RejectRule::EmptyValue:
         case RejectRule::NotAWholeNumber:
         case RejectRule::OutOfRange:

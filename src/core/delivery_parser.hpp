@@ -22,7 +22,7 @@
 
 namespace student_etl {
 
-// A file that cannot be a delivery: empty, binary, bad header, unterminated quote, ...
+// A file that cannot be a delivery: empty, binary, bad header (a quote left open in it too), ...
 // what() is a complete, user-facing sentence fragment such as
 // "header: missing required column \"G3\"" or "line 1: no delimiter found".
 class DeliveryError : public std::runtime_error {
@@ -61,8 +61,9 @@ public:
 
     // Parse the next chunk. Throws DeliveryError for file-level problems.
     void feed(const char* data, std::size_t len);
-    // End of input: flushes a last record without a line end. Throws DeliveryError when the
-    // file had no header, no data records, or ends inside a quoted field.
+    // End of input: flushes a last record without a line end (rejected as "unbalanced quote"
+    // if it ends inside quotes). Throws DeliveryError when the file had no header or no data
+    // records.
     void finish();
 
     // Output since the last clear_output(), in file order within each list.

@@ -38,6 +38,8 @@ bool HeaderScanner::scan(unsigned char c, std::uint64_t header_line)
     case State::Quoted:
         if (c == '"')
             state_ = State::QuoteSeen;
+        else if (line_end)   // a line end ends every record, the header included
+            throw DeliveryError(at_line(header_line) + "unterminated quoted field");
         return false;
     case State::QuoteSeen:
         if (c == '"') {

@@ -20,7 +20,8 @@ public:
     // Follows libcsv's quoting rules over the header before the delimiter is known, taking
     // both ';' and ',' as field boundaries. Counts the delimiters outside quotes; returns
     // true at the line end that ends the header. Anything it calls bad quoting, libcsv
-    // would too, whichever delimiter is chosen.
+    // would too, whichever delimiter is chosen; and, as for data records, a quote still open
+    // at the line end fails the file (the header stays strict) instead of reading on.
     bool scan(unsigned char c, std::uint64_t header_line);
     // ';' or ',' -- the one that gives 33 columns, else the more frequent one.
     char choose_delimiter(std::uint64_t header_line) const;

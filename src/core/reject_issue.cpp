@@ -15,6 +15,7 @@ const char* reject_rule_name(RejectRule rule) noexcept
     case RejectRule::FieldTooLong: return "field_too_long";
     case RejectRule::RecordTooLong: return "record_too_long";
     case RejectRule::MalformedQuoting: return "malformed_quoting";
+    case RejectRule::UnbalancedQuote: return "unbalanced_quote";
     }
     return "unknown";   // not reached: every rule is named above (-Wswitch checks it)
 }

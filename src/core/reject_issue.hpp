@@ -25,6 +25,7 @@ enum class RejectRule : std::uint8_t {
     FieldTooLong,      // field longer than N bytes (the field's column is not always known)
     RecordTooLong,     // record longer than N bytes
     MalformedQuoting,  // malformed quoting
+    UnbalancedQuote,   // unbalanced quote (still open at the end of the line)
 };
 
 // The rule's snake_case name ("out_of_range"). Stored as SQL data: a name never changes.

@@ -10,6 +10,7 @@
 //   * every value is inside its column's domain;
 //   * reasons and raw records are printable text (valid UTF-8, no control bytes but tab),
 //     raw within its cap;
+//   * no record spans a line end (no CR or LF in a raw record);
 //   * every reject has issues: one without a column for a record-level problem, else one per
 //     bad field, values printable and within kIssueValueBytes.
 // make fuzz FUZZ_SECONDS=N runs it with test/data and test/data/bad as the seed corpus.
@@ -63,6 +64,19 @@ bool is_printable_text(const std::string& s)
     return true;
 }
 
+// True when printable text (see printable.hpp) stands for a CR or LF byte: \x0d or \x0a.
+bool holds_line_break(const std::string& s)
+{
+    for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+        if (s[i] != '\\')
+            continue;
+        if (s[i + 1] == 'x' && i + 3 < s.size() && s[i + 2] == '0' && (s[i + 3] == 'a' || s[i + 3] == 'd'))
+            return true;
+        ++i;   // \\ or the x of an escape: skip it
+    }
+    return false;
+}
+
 bool is_ascii(const std::string& s)
 {
     return std::all_of(s.begin(), s.end(), [](char c) { return c > 0; });
@@ -113,6 +127,8 @@ void drain(DeliveryParser& parser, Result& out, const ParserOptions& opt)
             die("ascii_only raw record holds non-ASCII bytes", r.raw);
         if (r.raw.size() > opt.max_raw_bytes + 64)
             die("raw record over its cap");
+        if (holds_line_break(r.raw))
+            die("a record spans a line end", r.raw);
         check_issues(r, opt);
         out.reject_dump += "reject " + std::to_string(r.line) + ": " + r.reason + " | " + r.raw + " |";
         for (const RejectIssue& issue : r.issues)

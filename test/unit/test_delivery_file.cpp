@@ -216,7 +216,22 @@ TEST(DeliveryFile, HeaderQuotingProblems)
     EXPECT_EQ(error_of("sch\"ool;sex\n"), "line 1: malformed quoting in header");
     EXPECT_EQ(error_of("\"school\"x;sex\n"), "line 1: malformed quoting in header");
     EXPECT_EQ(error_of("school;\"sex\n"), "line 1: unterminated quoted field");
+    EXPECT_EQ(error_of("school;\"sex"), "line 1: unterminated quoted field");
     EXPECT_EQ(error_of("\nschool;\"sex\nage\n"), "line 2: unterminated quoted field");
+}
+
+TEST(DeliveryFile, AQuoteOpenAtTheHeadersLineEndFailsThereAndThen)
+{
+    // The header stays strict: its line end ends it, whatever follows. Before, the header
+    // read on to the next quote (here a whole delivery later, or a megabyte later: "header
+    // longer than ..."), so the message depended on what came after.
+    std::vector<std::string> names = header_names();
+    names[5] = "\"Pstatus";
+    EXPECT_EQ(error_of(header_of(names) + "\n" + kRecord + "\n"), "line 1: unterminated quoted field");
+    EXPECT_EQ(error_of(header_of(names) + "\r\n" + kRecord + "\r\n"), "line 1: unterminated quoted field");
+    EXPECT_EQ(error_of(header_of(names) + "\r" + kRecord + "\r"), "line 1: unterminated quoted field");
+    EXPECT_EQ(error_of(header_of(names) + "\n\";x\n" + std::string(2u << 20, 'y') + "\n"),
+              "line 1: unterminated quoted field");
 }
 
 TEST(DeliveryFile, HeaderIsCapped)
@@ -229,10 +244,31 @@ TEST(DeliveryFile, HeaderIsCapped)
     EXPECT_EQ(error_of(kHeader + ";" + std::string(200, 'x') + "\n", narrow), "line 1: header field longer than 4 bytes");
 }
 
-TEST(DeliveryFile, UnterminatedQuoteAtEndOfFile)
+TEST(DeliveryFile, AQuoteOpenAtTheEndOfTheFileRejectsOnlyTheLastLine)
 {
-    EXPECT_EQ(error_of(kFile + "\"GP\";\"F\n"), "line 3: unterminated quoted field");
-    EXPECT_EQ(error_of(kFile + "\n\"GP\";\"F\n\n\n;;"), "line 4: unterminated quoted field");
+    // With or without a last line end: the last line is rejected, the file still loads.
+    for (const std::string& last : {std::string("\"GP\";\"F\n"), std::string("\"GP\";\"F")}) {
+        const test::Outcome out = run_parser(kFile + last);
+        EXPECT_EQ(out.error, "");
+        ASSERT_EQ(out.rows.size(), 1u);
+        ASSERT_EQ(out.rejects.size(), 1u);
+        EXPECT_EQ(out.rejects[0].line, 3u);
+        EXPECT_EQ(out.rejects[0].reason, "unbalanced quote");
+        EXPECT_EQ(out.rejects[0].raw, "\"GP\";\"F");
+    }
+    // The quote no longer swallows the lines after it: each is a record of its own.
+    const test::Outcome out = run_parser(kFile + "\n\"GP\";\"F\n\n\n;;");
+    EXPECT_EQ(out.error, "");
+    ASSERT_EQ(out.rejects.size(), 2u);
+    EXPECT_EQ(out.rejects[0].line, 4u);
+    EXPECT_EQ(out.rejects[0].reason, "unbalanced quote");
+    EXPECT_EQ(out.rejects[1].line, 7u);
+    EXPECT_EQ(out.rejects[1].reason, "expected 33 fields, found 3");
+    // A delivery whose only record is such a line is still a delivery, with nothing loaded.
+    const test::Outcome only = run_parser(kHeader + "\n\"GP\";\"F");
+    EXPECT_EQ(only.error, "");
+    EXPECT_EQ(only.records_read, 1u);
+    EXPECT_EQ(only.records_rejected, 1u);
 }
 
 TEST(DeliveryFile, ErrorsAreSticky)

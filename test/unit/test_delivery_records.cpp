@@ -200,18 +200,68 @@ TEST(Records, LineNumbersArePhysicalLines)
     EXPECT_EQ(out.rows[2].line, 7u);
 }
 
-TEST(Records, QuotedNewlinesKeepTheStartLine)
+TEST(Records, LineBreaksInsideQuotesEndTheRecordAnyway)
 {
+    // No field can hold a line break: each physical line is a record of its own.
     const std::string multi = record_with(kMjob, "\"at\nho\r\nme\"");
     const test::Outcome out = parse_records({kRecord, multi, kRecord});
-    ASSERT_EQ(out.rejects.size(), 1u);
+    EXPECT_EQ(out.error, "");
+    ASSERT_EQ(out.rejects.size(), 3u);
     EXPECT_EQ(out.rejects[0].line, 3u);
-    EXPECT_EQ(out.rejects[0].reason,
-              "column \"Mjob\": \"at\\x0aho\\x0d\\x0ame\" is not one of teacher, health, services, at_home, other");
-    EXPECT_EQ(out.rejects[0].raw, record_with(kMjob, "\"at\\x0aho\\x0d\\x0ame\""));
+    EXPECT_EQ(out.rejects[0].reason, "unbalanced quote");
+    EXPECT_EQ(out.rejects[0].raw, multi.substr(0, multi.find('\n')));
+    EXPECT_EQ(out.rejects[1].line, 4u);
+    EXPECT_EQ(out.rejects[1].reason, "expected 33 fields, found 1");
+    EXPECT_EQ(out.rejects[1].raw, "ho");
+    EXPECT_EQ(out.rejects[2].line, 5u);
+    EXPECT_EQ(out.rejects[2].reason, "malformed quoting");
+    EXPECT_EQ(out.rejects[2].raw, multi.substr(multi.find("me\"")));
     ASSERT_EQ(out.rows.size(), 2u);
     EXPECT_EQ(out.rows[0].line, 2u);
     EXPECT_EQ(out.rows[1].line, 6u);
+}
+
+// kRecord as an unquoted comma-delimited record, and the header to go with it.
+std::string comma_record(int index = -1, const std::string& text = "")
+{
+    std::vector<std::string> fields = test::split(kRecord, ';');
+    for (std::string& f : fields)
+        f.erase(std::remove(f.begin(), f.end(), '"'), f.end());
+    if (index >= 0)
+        fields.at(static_cast<std::size_t>(index)) = text;
+    return test::join(fields, ',');
+}
+
+TEST(Records, AStrayQuoteCostsOnlyItsLine)
+{
+    // An unquoted comma file of 44 good lines (2..45) where line 5 has a quote opening a
+    // field. libcsv alone reads on inside that quote through every following line; a line
+    // end ends the record instead, so the rest of the file loads.
+    std::string header = kHeader;
+    std::replace(header.begin(), header.end(), ';', ',');
+    const std::string stray = comma_record(kMjob, "\"at_home");
+    for (const std::string line_end : {"\n", "\r\n", "\r"}) {
+        std::string text = header + line_end;
+        for (int line = 2; line <= 45; ++line)
+            text += (line == 5 ? stray : comma_record()) + line_end;
+        const test::Outcome out = run_parser(text);
+        EXPECT_EQ(out.error, "");
+        ASSERT_EQ(out.rejects.size(), 1u);
+        EXPECT_EQ(out.rejects[0].line, 5u);
+        EXPECT_EQ(out.rejects[0].reason, "unbalanced quote");
+        EXPECT_EQ(out.rejects[0].raw, stray);
+        ASSERT_EQ(out.rejects[0].issues.size(), 1u);
+        EXPECT_EQ(out.rejects[0].issues[0].column, -1);
+        EXPECT_EQ(out.rejects[0].issues[0].rule, RejectRule::UnbalancedQuote);
+        ASSERT_EQ(out.rows.size(), 43u);
+        for (std::size_t i = 0; i < out.rows.size(); ++i) {
+            EXPECT_EQ(out.rows[i].line, i < 3 ? i + 2 : i + 3);
+            EXPECT_EQ(test::values_of(out.rows[i]), test::kRecordValues);
+        }
+        EXPECT_EQ(out.records_read, 44u);
+        for (std::size_t chunk : {1u, 2u, 3u, 7u, 100u})
+            EXPECT_EQ(run_parser(text, chunk).dump, out.dump) << "chunk " << chunk;
+    }
 }
 
 TEST(Records, CrLfLineEnds)
@@ -303,17 +353,20 @@ TEST(Records, MalformedQuotingRejectsOneLineAndResynchronises)
     EXPECT_EQ(out.records_rejected, 2u);
 }
 
-TEST(Records, MalformedQuotingInAMultiLineRecordSkipsToTheCurrentLineEnd)
+TEST(Records, AQuoteClosedOnTheNextLineIsTwoBadLines)
 {
-    // The record opens a quote on line 2 and breaks on line 3: the reject starts at line 2
-    // and the parser resumes at line 4.
+    // Line 2 ends inside a quote that line 3 closes: neither line is a record of 33 fields,
+    // and line 4 is read as the fresh record it is.
     const std::string text = kHeader + "\n\"GP\";\"a\nb\"c;x\n" + kRecord + "\n";
     const test::Outcome out = run_parser(text);
     EXPECT_EQ(out.error, "");
-    ASSERT_EQ(out.rejects.size(), 1u);
+    ASSERT_EQ(out.rejects.size(), 2u);
     EXPECT_EQ(out.rejects[0].line, 2u);
-    EXPECT_EQ(out.rejects[0].reason, "malformed quoting");
-    EXPECT_EQ(out.rejects[0].raw, "\"GP\";\"a\\x0ab\"c;x");
+    EXPECT_EQ(out.rejects[0].reason, "unbalanced quote");
+    EXPECT_EQ(out.rejects[0].raw, "\"GP\";\"a");
+    EXPECT_EQ(out.rejects[1].line, 3u);
+    EXPECT_EQ(out.rejects[1].reason, "malformed quoting");
+    EXPECT_EQ(out.rejects[1].raw, "b\"c;x");
     ASSERT_EQ(out.rows.size(), 1u);
     EXPECT_EQ(out.rows[0].line, 4u);
 }

@@ -55,6 +55,7 @@ TEST(RejectIssues, RuleNamesAreStableSqlData)
     EXPECT_STREQ(reject_rule_name(RejectRule::FieldTooLong), "field_too_long");
     EXPECT_STREQ(reject_rule_name(RejectRule::RecordTooLong), "record_too_long");
     EXPECT_STREQ(reject_rule_name(RejectRule::MalformedQuoting), "malformed_quoting");
+    EXPECT_STREQ(reject_rule_name(RejectRule::UnbalancedQuote), "unbalanced_quote");
 }
 
 TEST(RejectIssues, EachFieldRuleNamesItsColumnAndValue)
@@ -90,6 +91,7 @@ TEST(RejectIssues, EachRecordRuleIsTheOnlyIssueWithoutAColumn)
     EXPECT_EQ(issues_for(record_with(kMjob, std::string(200, 'x')), short_records), Issues{"-1 record_too_long "});
     EXPECT_EQ(issues_for(record_with(kSchool, "\"GP\"x")), Issues{"-1 malformed_quoting "});
     EXPECT_EQ(issues_for(record_with(kAge, "1\"8")), Issues{"-1 malformed_quoting "});
+    EXPECT_EQ(issues_for(record_with(kG3, "\"6")), Issues{"-1 unbalanced_quote "});
 }
 
 TEST(RejectIssues, ARecordProblemReplacesTheFieldProblemsBeforeIt)

@@ -48,10 +48,11 @@ write("wrong-delimiter-pipe.csv", body(HEADER.replace(b";", b"|"), *[g.replace(b
 write("utf16le-bom.csv", b"\xff\xfe" + (HEADER + b"\n" + GOOD[0] + b"\n").decode().encode("utf-16-le"))
 write("invalid-utf8-header.csv", body(HEADER.replace(b"famsize", b"fam\xffsize"), *GOOD))
 write("header-malformed-quote.csv", body(b'"school"x;' + HEADER[7:], *GOOD))
+# A quote still open where the header line ends: the header stays strict, the file fails.
+write("header-unterminated-quote.csv", body(HEADER.replace(b"Pstatus", b'"Pstatus'), *GOOD))
 write("header-case-duplicate.csv", body(HEADER.replace(b"Walc", b"DALC"), *GOOD))
 write("header-extra-and-missing.csv", body(HEADER.replace(b";G3", b";G4;nickname"), *GOOD))
 write("unterminated-quote-midfile.csv", body(HEADER, GOOD[0], with_field(GOOD[1], COL["mjob"], b'"at_home'), GOOD[2]))
-write("truncated-in-quote.csv", HEADER + b"\n" + body(*GOOD) + GOOD[0][:60])
 write("only-bom.csv", b"\xef\xbb\xbf")
 write("header-then-blank-lines.csv", HEADER + b"\r\n\r\n   \r\n\t\r\n")
 write("cr-line-ends.csv", body(HEADER, *GOOD, end=b"\r"))
@@ -60,6 +61,7 @@ write("cr-line-ends.csv", body(HEADER, *GOOD, end=b"\r"))
 write("nul-in-data.csv", body(HEADER, GOOD[0], with_field(GOOD[1], COL["school"], b'"G\x00P"'), GOOD[2]))
 write("invalid-utf8-data.csv", body(HEADER, GOOD[0], with_field(GOOD[1], COL["mjob"], b'"at_h\xc3\x28me"'),
                                     with_field(GOOD[2], COL["reason"], b'"\xed\xa0\x80"')))
+# A line break ends the record even inside quotes: each line is judged alone.
 write("embedded-newline-in-quotes.csv", body(HEADER, with_field(GOOD[0], COL["mjob"], b'"at\nhome"'),
                                              with_field(GOOD[1], COL["reason"], b'"a;b\r\nc"'), GOOD[2]))
 write("extra-and-missing-fields.csv", body(HEADER, GOOD[0] + b";1", b";".join(fields(GOOD[1])[:-1]), GOOD[2],
@@ -108,6 +110,8 @@ write("values-out-of-range.csv", body(
 write("empty-values.csv", body(HEADER, with_field(R, COL["school"], b""), with_field(R, COL["g3"], b'""'),
                                b";" * 32, GOOD[1]))
 write("truncated-last-line.csv", HEADER + b"\n" + body(*GOOD) + b";".join(fields(GOOD[0])[:14]))
+# The last line ends inside a quote: only that line is rejected (unbalanced quote).
+write("truncated-in-quote.csv", HEADER + b"\n" + body(*GOOD) + GOOD[0][:60])
 write("malformed-quoting-data.csv", body(HEADER, with_field(GOOD[0], COL["school"], b'"GP"x'),
                                          with_field(GOOD[1], COL["sex"], b'F"oo'), GOOD[2]))
 write("mixed-delimiter.csv", body(HEADER, GOOD[0], GOOD[1].replace(b";", b","), GOOD[2]))
