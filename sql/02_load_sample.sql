@@ -32,3 +32,13 @@ SELECT run_id, status, rows_read, rows_loaded, rows_rejected
   FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
 SELECT run_id, status, duplicate_of, file_size FROM student_etl.load_runs ORDER BY run_id;
 SELECT count(*) AS students FROM student_etl.student_performance;
+-- Under REPEATABLE READ or SERIALIZABLE a duplicate committed after the snapshot would be
+-- invisible: load() refuses at once, before reading the file.
+\set VERBOSITY terse
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT * FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
+ROLLBACK;
+BEGIN ISOLATION LEVEL SERIALIZABLE;
+SELECT * FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
+ROLLBACK;
+\set VERBOSITY default

@@ -15,6 +15,7 @@
 #include "validated_checks.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "commands/progress.h"
 #include "mb/pg_wchar.h"
@@ -230,6 +231,13 @@ LoadOutcome load_delivery(const char* path, const char* subject_arg)
     // Who asked: recorded as loaded_by, and must hold the loader profile. Everything written
     // below is written as the extension's owner: loaders hold no rights on the tables.
     const Oid caller = authorize_caller("loader", "load deliveries");
+    // Under REPEATABLE READ or SERIALIZABLE the duplicate check would see the transaction's
+    // snapshot, not the loads committed since: refuse before reading anything.
+    if (IsolationUsesXactSnapshot())
+        ereport(ERROR, (errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+                        errmsg("student_etl.load() runs only in READ COMMITTED transactions"),
+                        errdetail("The transaction's isolation level is %s.", XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
+                        errhint("Load in its own transaction, or SET TRANSACTION ISOLATION LEVEL READ COMMITTED first.")));
     const char* loaded_by = GetUserNameFromId(caller, false);
     DeliveryFile* file = open_delivery(path);
     LoadOutcome outcome{};
