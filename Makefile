@@ -8,7 +8,7 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION)
 MODULE_big  = student_etl
 CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o src/core/field_values.o \
               src/core/reject_issue.o src/core/header_binding.o src/core/student_metrics.o \
-              src/core/background_parser.o
+              src/core/background_parser.o src/core/heap_footprint.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/spi.o src/pg/trust.o src/pg/owner_call.o \
               src/pg/allowed_paths.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \

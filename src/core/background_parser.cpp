@@ -1,6 +1,7 @@
 // See background_parser.hpp.
 #include "background_parser.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -8,21 +9,17 @@
 #include <stdexcept>
 #include <string>
 #include <unistd.h>
+#include <utility>
 
 namespace student_etl {
 
 BackgroundParser::BackgroundParser(int fd, const ParserOptions& options, std::size_t chunk_bytes,
-                                   std::size_t max_batches)
-    : fd_(::dup(fd)), chunk_bytes_(chunk_bytes), max_batches_(max_batches), parser_(options)
+                                   const ParseQueueLimits& limits)
+    : fd_(::dup(fd)), chunk_bytes_(chunk_bytes), limits_(limits), parser_(options)
 {
     if (fd_ < 0)
         throw std::runtime_error(std::string("could not duplicate the delivery's descriptor: ") + std::strerror(errno));
     try {
-        // Batches: max_batches queued plus one in the caller's hands plus one being filled.
-        for (std::size_t i = 0; i < max_batches_ + 2; ++i) {
-            batches_.push_back(std::make_unique<ParsedBatch>());
-            free_.push_back(batches_.back().get());
-        }
         // The new thread inherits the signal mask: block everything around its creation so
         // that every signal keeps going to the backend's own thread.
         sigset_t all, old;
@@ -53,24 +50,47 @@ BackgroundParser::~BackgroundParser()
     ::close(fd_);
 }
 
-ParsedBatch* BackgroundParser::take_free_batch()
+// A batch object to fill: a released one, else a new one. Called with mutex_ held. There are
+// never more than were out (queued or handed out) at once, plus one.
+ParsedBatch* BackgroundParser::spare_batch()
 {
-    std::unique_lock<std::mutex> lock(mutex_);
-    space_.wait(lock, [this] { return stop_ || (!free_.empty() && full_.size() < max_batches_); });
-    if (stop_)
-        return nullptr;
+    if (free_.empty()) {
+        batches_.push_back(std::make_unique<ParsedBatch>());
+        return batches_.back().get();
+    }
     ParsedBatch* batch = free_.back();
     free_.pop_back();
     return batch;
 }
 
-void BackgroundParser::publish(ParsedBatch* batch)
+// Hands the parser's output on as one batch, once the queue has room for it (or nothing else
+// is out, so that a batch larger than the limit still goes). False when asked to stop.
+bool BackgroundParser::hand_on(std::uint64_t bytes_read)
 {
+    if (parser_.rows().empty() && parser_.rejects().empty())
+        return true;
+    const std::size_t bytes = sizeof(ParsedBatch) + parser_.output_bytes();
     {
-        std::lock_guard<std::mutex> lock(mutex_);
+        std::unique_lock<std::mutex> lock(mutex_);
+        space_.wait(lock, [&] {
+            return stop_ || queued_bytes_ == 0 || queued_bytes_ + bytes <= limits_.max_queued_bytes;
+        });
+        if (stop_)
+            return false;
+        ParsedBatch* batch = spare_batch();
+        // Moved, not copied or swapped: the parser starts the next batch with empty arrays,
+        // and a released batch keeps no memory that the count no longer sees.
+        batch->rows = std::move(parser_.rows());
+        batch->rejects = std::move(parser_.rejects());
+        parser_.clear_output();
+        batch->bytes_read = bytes_read;
+        batch->heap_bytes = bytes;
+        queued_bytes_ += bytes;
+        peak_queued_bytes_ = std::max(peak_queued_bytes_, queued_bytes_);
         full_.push_back(batch);
     }
     ready_.notify_one();
+    return true;
 }
 
 void BackgroundParser::run() noexcept
@@ -79,30 +99,28 @@ void BackgroundParser::run() noexcept
     try {
         std::vector<char> buf(chunk_bytes_);
         std::uint64_t offset = 0;
-        bool at_end = false;
-        while (!at_end) {
-            ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset));
+        for (;;) {
+            const ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset));
             if (n < 0) {
                 if (errno == EINTR)
                     continue;
                 throw std::runtime_error(std::string("could not read the delivery: ") + std::strerror(errno));
             }
-            at_end = n == 0;
-            offset += static_cast<std::uint64_t>(n);
-            if (at_end)
+            if (n == 0) {
                 parser_.finish();
-            else
-                parser_.feed(buf.data(), static_cast<std::size_t>(n));
-            if (parser_.rows().empty() && parser_.rejects().empty() && !at_end)
-                continue;
-            ParsedBatch* batch = take_free_batch();
-            if (batch == nullptr)
-                return;   // stopped: nobody wants the rest
-            batch->rows.swap(parser_.rows());
-            batch->rejects.swap(parser_.rejects());
-            batch->bytes_read = offset;
-            parser_.clear_output();
-            publish(batch);
+                if (!hand_on(offset))
+                    return;   // stopped: nobody wants the rest
+                break;
+            }
+            // A batch goes as soon as it holds batch_bytes, even in the middle of the chunk,
+            // and in any case at the chunk's end, so that the caller can start inserting.
+            const auto len = static_cast<std::size_t>(n);
+            for (std::size_t used = 0; used < len;) {
+                used += parser_.feed_until(buf.data() + used, len - used, limits_.batch_bytes);
+                if (!hand_on(offset + used))
+                    return;
+            }
+            offset += len;
         }
         std::lock_guard<std::mutex> lock(mutex_);
         bytes_ = offset;
@@ -133,10 +151,13 @@ ParsedBatch* BackgroundParser::next(std::chrono::milliseconds timeout)
 
 void BackgroundParser::release(ParsedBatch* batch) noexcept
 {
-    batch->rows.clear();
-    batch->rejects.clear();
+    // Freed before the count drops, outside the lock (thousands of strings, maybe).
+    std::vector<ParsedRow>().swap(batch->rows);
+    std::vector<RejectedRow>().swap(batch->rejects);
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        queued_bytes_ -= batch->heap_bytes;
+        batch->heap_bytes = 0;
         free_.push_back(batch);
     }
     space_.notify_one();
@@ -146,6 +167,12 @@ bool BackgroundParser::done() const noexcept
 {
     std::lock_guard<std::mutex> lock(mutex_);
     return finished_ && !error_ && full_.empty();
+}
+
+std::size_t BackgroundParser::peak_queued_bytes() const noexcept
+{
+    std::lock_guard<std::mutex> lock(mutex_);
+    return peak_queued_bytes_;
 }
 
 std::uint64_t BackgroundParser::bytes_read() const noexcept

@@ -23,6 +23,7 @@
 #include "delivery_parser.hpp"
 #include "field_values.hpp"
 #include "header_binding.hpp"
+#include "heap_footprint.hpp"
 #include "printable.hpp"
 
 #include <csv.h>
@@ -48,6 +49,7 @@ namespace {
 constexpr std::size_t kBomProbe = 3;          // longest BOM we strip (UTF-8) or recognise
 constexpr std::size_t kFieldSlack = 64;       // libcsv's buffer also holds a closing quote and spaces
 constexpr unsigned char kCsvOptions = CSV_STRICT | CSV_STRICT_FINI;
+constexpr std::size_t kNoOutputLimit = std::numeric_limits<std::size_t>::max();
 
 // libcsv's realloc hook gets no user pointer, so the cap of the parser that is inside
 // csv_parse() right now travels in a thread-local, set by FieldCapScope around each call.
@@ -102,6 +104,7 @@ struct Parser {
     ParserOptions opt;
     std::vector<ParsedRow> rows;
     std::vector<RejectedRow> rejects;
+    std::size_t rejects_owned_bytes = 0;   // owned_heap_bytes() of every reject in `rejects`
     std::uint64_t records_read = 0;
     std::uint64_t records_rejected = 0;
     char delim = 0;
@@ -142,24 +145,24 @@ struct Parser {
 
     // ---- entry points ----
 
-    void feed(const char* data, std::size_t len)
+    // Returns the bytes used: all of them, unless the output reached output_limit first.
+    std::size_t feed(const char* data, std::size_t len, std::size_t output_limit)
     {
         check_usable();
         if (len == 0)
-            return;
+            return 0;
         try {
             const auto* p = reinterpret_cast<const unsigned char*>(data);
+            std::size_t used = 0;
             if (phase == Phase::Bom) {
-                const std::size_t take = std::min(kBomProbe - prefix_len, len);
-                std::memcpy(prefix + prefix_len, p, take);
-                prefix_len += take;
-                p += take;
-                len -= take;
+                used = std::min(kBomProbe - prefix_len, len);
+                std::memcpy(prefix + prefix_len, p, used);
+                prefix_len += used;
                 if (prefix_len < kBomProbe)
-                    return;
+                    return used;
                 open_bom_gate();
             }
-            dispatch(p, len);
+            return used + dispatch(p + used, len - used, output_limit);
         } catch (...) {
             failure = std::current_exception();
             throw;
@@ -200,15 +203,28 @@ struct Parser {
             throw std::logic_error("DeliveryParser: input after finish()");
     }
 
-    void dispatch(const unsigned char* p, std::size_t n)
+    // Returns the bytes used (see feed()).
+    std::size_t dispatch(const unsigned char* p, std::size_t n, std::size_t output_limit = kNoOutputLimit)
     {
-        while (n > 0 && phase == Phase::Header) {
-            const std::size_t used = header_feed(p, n);
-            p += used;
-            n -= used;
-        }
-        if (n > 0)
-            data_feed(p, n);
+        std::size_t used = 0;
+        while (used < n && phase == Phase::Header)
+            used += header_feed(p + used, n - used);
+        if (used < n)
+            used += data_feed(p + used, n - used, output_limit);
+        return used;
+    }
+
+    // Heap bytes held by rows and rejects (heap_footprint.hpp), kept up to date as they grow.
+    std::size_t output_bytes() const noexcept
+    {
+        return heap_bytes(rows) + heap_bytes(rejects) + rejects_owned_bytes;
+    }
+
+    void clear_output() noexcept
+    {
+        rows.clear();
+        rejects.clear();
+        rejects_owned_bytes = 0;
     }
 
     // ---- BOM gate ----
@@ -284,8 +300,11 @@ struct Parser {
             ++line;
     }
 
-    void data_feed(const unsigned char* p, std::size_t n)
+    // Segment by segment; stops early once the output has reached output_limit, at the end of
+    // the segment that got it there (records end only at segment ends). Returns the bytes used.
+    std::size_t data_feed(const unsigned char* p, std::size_t n, std::size_t output_limit)
     {
+        const std::size_t total = n;
         while (n > 0) {
             if (pending_cr) {   // a segment ended at a CR: was it a lone one?
                 pending_cr = false;
@@ -304,7 +323,10 @@ struct Parser {
             pending_cr = last == '\r';
             p += len;
             n -= len;
+            if (output_bytes() >= output_limit)
+                break;
         }
+        return total - n;
     }
 
     // One segment: bytes up to and including the first CR or LF (line_end), or fewer when
@@ -482,6 +504,7 @@ struct Parser {
         if (used < content_len)
             r.raw += "...[truncated, " + std::to_string(content_len) + " bytes]";
         rejects.push_back(std::move(r));
+        rejects_owned_bytes += owned_heap_bytes(rejects.back());
         ++records_read;
         ++records_rejected;
     }
@@ -610,7 +633,17 @@ DeliveryParser::~DeliveryParser() = default;
 
 void DeliveryParser::feed(const char* data, std::size_t len)
 {
-    impl_->feed(data, len);
+    impl_->feed(data, len, kNoOutputLimit);   // uses every byte: the limit is never reached
+}
+
+std::size_t DeliveryParser::feed_until(const char* data, std::size_t len, std::size_t output_limit)
+{
+    return impl_->feed(data, len, output_limit);
+}
+
+std::size_t DeliveryParser::output_bytes() const noexcept
+{
+    return impl_->output_bytes();
 }
 
 void DeliveryParser::finish()
@@ -630,8 +663,7 @@ std::vector<RejectedRow>& DeliveryParser::rejects() noexcept
 
 void DeliveryParser::clear_output() noexcept
 {
-    impl_->rows.clear();
-    impl_->rejects.clear();
+    impl_->clear_output();
 }
 
 std::uint64_t DeliveryParser::records_read() const noexcept

@@ -3,7 +3,9 @@
 // Bytes go in through feed() in chunks of any size (the caller reads the file); completed
 // records come out as typed rows or as rejects with a reason. Memory is bounded by the
 // options below, whatever the file size: the caller drains rows()/rejects() after each
-// feed() and calls clear_output().
+// feed() and calls clear_output(). A chunk of short bad lines makes far more output than
+// input (a reject per line, with its strings): feed_until() stops once the output reaches a
+// given size, so that the caller can drain it before parsing the rest of the chunk.
 //
 // Pure C++ (libcsv underneath), no PostgreSQL headers. File-level problems (not a
 // delivery at all) throw DeliveryError; row-level problems never throw, they become rejects.
@@ -61,6 +63,11 @@ public:
 
     // Parse the next chunk. Throws DeliveryError for file-level problems.
     void feed(const char* data, std::size_t len);
+    // Like feed(), but stops early: right after the first line end at which output_bytes()
+    // is output_limit or more (records only end at line ends). Always uses some bytes.
+    // Returns how many it used; the caller drains the output and feeds the rest. Whatever
+    // the limit, the outcome is that of feed() over the same bytes.
+    std::size_t feed_until(const char* data, std::size_t len, std::size_t output_limit);
     // End of input: flushes a last record without a line end (rejected as "unbalanced quote"
     // if it ends inside quotes). Throws DeliveryError when the file had no header or no data
     // records.
@@ -70,6 +77,9 @@ public:
     std::vector<ParsedRow>& rows() noexcept;
     std::vector<RejectedRow>& rejects() noexcept;
     void clear_output() noexcept;
+    // Heap bytes held by rows() and rejects() (estimated as in heap_footprint.hpp). Exact as
+    // long as output is removed only by clear_output() (after moving it elsewhere, say).
+    std::size_t output_bytes() const noexcept;
 
     std::uint64_t records_read() const noexcept;   // data records seen: loaded + rejected
     std::uint64_t records_rejected() const noexcept;

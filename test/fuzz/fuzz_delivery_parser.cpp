@@ -3,7 +3,8 @@
 // The first bytes of the input choose the options and how the rest is cut into feed() calls;
 // the rest is the delivery. Besides "no crash, no sanitizer report, nothing but DeliveryError
 // thrown", it checks what the loader relies on:
-//   * the outcome does not depend on the chunking (whole input vs the chosen cuts);
+//   * the outcome does not depend on the chunking (whole input vs the chosen cuts, each fed
+//     with feed_until() and a small output limit), and output_bytes() matches a recount;
 //   * records_read = rows + rejects, records_rejected = rejects;
 //   * no two records share a line number (they key student_performance and rejected_rows),
 //     and lines grow in file order;
@@ -23,6 +24,7 @@
 #include <vector>
 
 #include "delivery_parser.hpp"
+#include "heap_footprint.hpp"
 
 using namespace student_etl;
 
@@ -140,7 +142,26 @@ void drain(DeliveryParser& parser, Result& out, const ParserOptions& opt)
     parser.clear_output();
 }
 
-Result run(const std::uint8_t* data, std::size_t size, const ParserOptions& opt, const std::vector<std::size_t>& cuts)
+// Feeds data[0..n) with feed_until(), draining whenever it stops early.
+void feed_in_slices(DeliveryParser& parser, const std::uint8_t* data, std::size_t n, std::size_t output_limit,
+                    Result& out, const ParserOptions& opt)
+{
+    for (std::size_t at = 0; at < n;) {
+        const std::size_t used = parser.feed_until(reinterpret_cast<const char*>(data) + at, n - at, output_limit);
+        if (used == 0 || used > n - at)
+            die("feed_until used no bytes, or more than it was given");
+        at += used;
+        if (at < n && parser.output_bytes() < output_limit)
+            die("feed_until stopped early below its output limit");
+        if (parser.output_bytes() != heap_bytes(parser.rows(), parser.rejects()))
+            die("output_bytes() differs from a recount");
+        drain(parser, out, opt);
+    }
+}
+
+// cuts: where to split the input into feed() calls; output_limit: feed_until()'s limit.
+Result run(const std::uint8_t* data, std::size_t size, const ParserOptions& opt, const std::vector<std::size_t>& cuts,
+           std::size_t output_limit)
 {
     Result out;
     DeliveryParser parser(opt);
@@ -149,12 +170,10 @@ Result run(const std::uint8_t* data, std::size_t size, const ParserOptions& opt,
         for (std::size_t cut : cuts) {
             if (cut <= at || cut > size)
                 continue;
-            parser.feed(reinterpret_cast<const char*>(data) + at, cut - at);
-            drain(parser, out, opt);
+            feed_in_slices(parser, data + at, cut - at, output_limit, out, opt);
             at = cut;
         }
-        parser.feed(reinterpret_cast<const char*>(data) + at, size - at);
-        drain(parser, out, opt);
+        feed_in_slices(parser, data + at, size - at, output_limit, out, opt);
         parser.finish();
     } catch (const DeliveryError& e) {
         out.error = std::string("error: ") + e.what() + "\n";
@@ -191,13 +210,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!is_printable_text(text) || !is_printable_text(printable(reinterpret_cast<const char*>(data), size, true)))
         die("printable() returned unprintable text");
 
-    const Result whole = run(data, size, opt, {});
+    const Result whole = run(data, size, opt, {}, SIZE_MAX);
     // Cuts: every 1..8 bytes (from the seed), and at every line end (the awkward places).
     std::vector<std::size_t> cuts;
     const std::size_t step = 1 + seed % 8;
     for (std::size_t at = step; at < size; at += step)
         cuts.push_back(at);
-    const Result chunked = run(data, size, opt, cuts);
+    const Result chunked = run(data, size, opt, cuts, 64 * (seed % 16));   // 0: stop after every line
     if (chunked.dump != whole.dump)
         die("outcome depends on chunking", "\n--- whole\n" + whole.dump + "--- chunked\n" + chunked.dump);
 

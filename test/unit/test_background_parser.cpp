@@ -2,11 +2,13 @@
 // after the batches before them, and stops cleanly when abandoned mid-file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -75,7 +77,7 @@ TEST(BackgroundParser, SameResultAsTheDirectParser)
 
         // Small chunks and a short queue make the threads hand over many times.
         TempFile file(content);
-        BackgroundParser bg(file.fd, ParserOptions{}, 1000, 1);
+        BackgroundParser bg(file.fd, ParserOptions{}, 1000, ParseQueueLimits{4096, 8192});
         Collected got = drain(bg);
         ASSERT_EQ(got.rows.size(), direct.rows().size()) << fixture;
         for (std::size_t i = 0; i < got.rows.size(); ++i) {
@@ -101,13 +103,104 @@ TEST(BackgroundParser, AQuoteOpenAtTheEndIsTheLastRejectNotAnError)
     std::string content = test::read_fixture("student-mat.csv");
     content += "\"GP;F\n";
     TempFile file(content);
-    BackgroundParser bg(file.fd, ParserOptions{}, 4096, 2);
+    BackgroundParser bg(file.fd, ParserOptions{}, 4096);
     const Collected got = drain(bg);
     EXPECT_EQ(got.rows.size(), 395u);
     ASSERT_EQ(got.rejects.size(), 1u);
     EXPECT_EQ(got.rejects[0].line, 397u);
     EXPECT_EQ(got.rejects[0].reason, "unbalanced quote");
     EXPECT_EQ(bg.records_read(), 396u);
+}
+
+// The most one record adds to a batch with the default ParserOptions (33 bad fields, each
+// value at its cap, and a raw record at its cap): see background_parser.hpp.
+constexpr std::size_t kOneRecord = 40 * 1024;
+
+// 200,000 short bad lines (about 2.2 MB): some 60 MB of rejects if nothing bounded them.
+std::string short_bad_lines()
+{
+    std::string text = test::kHeader + "\n";
+    for (int i = 0; i < 200000; ++i)
+        text += std::to_string(i) + ";bad\n";
+    return text;
+}
+
+// What a slow consumer saw: every reject's line in order, and the largest batch.
+struct SlowDrain {
+    std::uint64_t rows = 0, rejects = 0, batches = 0;
+    std::size_t largest_batch = 0;
+    bool lines_in_order = true;
+};
+
+SlowDrain drain_slowly(BackgroundParser& bg, std::chrono::microseconds pause)
+{
+    SlowDrain out;
+    std::uint64_t next_line = 2;
+    while (!bg.done()) {
+        ParsedBatch* b = bg.next(50ms);
+        if (b == nullptr)
+            continue;
+        std::this_thread::sleep_for(pause);   // the backend inserting
+        ++out.batches;
+        out.largest_batch = std::max(out.largest_batch, b->heap_bytes);
+        out.rows += b->rows.size();
+        for (const RejectedRow& r : b->rejects)
+            out.lines_in_order = out.lines_in_order && r.line == next_line++;
+        out.rejects += b->rejects.size();
+        bg.release(b);
+    }
+    return out;
+}
+
+TEST(BackgroundParser, QueueStaysWithinItsBytesWhateverTheFileHolds)
+{
+    TempFile file(short_bad_lines());
+    const ParseQueueLimits limits;   // the defaults: 1 MiB batches, 4 MiB queued
+    BackgroundParser bg(file.fd, ParserOptions{}, 256 * 1024, limits);
+    // The backend falls behind at once: nothing is taken until the queue holds half its
+    // limit, whatever the speed of this build (sanitizers slow the parser down).
+    const auto give_up = std::chrono::steady_clock::now() + 60s;
+    while (bg.peak_queued_bytes() < limits.max_queued_bytes / 2 && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(1ms);
+    const SlowDrain got = drain_slowly(bg, 2ms);
+    EXPECT_EQ(got.rows, 0u);
+    EXPECT_EQ(got.rejects, 200000u);
+    EXPECT_TRUE(got.lines_in_order);
+    EXPECT_EQ(bg.records_read(), 200000u);
+    EXPECT_EQ(bg.records_rejected(), 200000u);
+    EXPECT_LE(bg.peak_queued_bytes(), limits.max_queued_bytes);
+    EXPECT_GE(bg.peak_queued_bytes(), limits.max_queued_bytes / 2);   // the queue did fill
+    EXPECT_LE(got.largest_batch, 2 * limits.batch_bytes + kOneRecord);
+    EXPECT_GT(got.batches, 40u);   // some 60 MB of rejects went through in slices
+}
+
+TEST(BackgroundParser, SmallLimitsCutBatchesInTheMiddleOfAChunk)
+{
+    const std::string content = short_bad_lines();
+    TempFile file(content);
+    const ParseQueueLimits limits{64 * 1024, 256 * 1024};
+    const std::size_t chunk = 256 * 1024;
+    BackgroundParser bg(file.fd, ParserOptions{}, chunk, limits);
+    const SlowDrain got = drain_slowly(bg, 200us);
+    EXPECT_EQ(got.rejects, 200000u);
+    EXPECT_TRUE(got.lines_in_order);
+    EXPECT_LE(bg.peak_queued_bytes(), limits.max_queued_bytes);
+    EXPECT_LE(got.largest_batch, 2 * limits.batch_bytes + kOneRecord);
+    EXPECT_GT(got.batches, 10 * (content.size() / chunk + 1));
+    EXPECT_EQ(bg.bytes_read(), content.size());
+}
+
+TEST(BackgroundParser, ABatchLargerThanTheQueueStillGoesAlone)
+{
+    // One record a batch, a queue smaller than any batch: they go one at a time.
+    const std::string content = test::read_fixture("student-mat-badrows.csv");
+    TempFile file(content);
+    BackgroundParser bg(file.fd, ParserOptions{}, 256, ParseQueueLimits{1, 1});
+    const Collected got = drain(bg);
+    EXPECT_EQ(got.rows.size() + got.rejects.size(), bg.records_read());
+    EXPECT_EQ(got.rejects.size(), 8u);
+    EXPECT_GT(bg.peak_queued_bytes(), 1u);
+    EXPECT_LT(bg.peak_queued_bytes(), 64 * 1024u);
 }
 
 TEST(BackgroundParser, FileLevelErrorIsRethrown)
@@ -127,7 +220,7 @@ TEST(BackgroundParser, AbandonedMidFileStopsAndClosesItsDescriptor)
     TempFile file(test::read_fixture("student-mat.csv"));
     const int before = count_open_fds();
     {
-        BackgroundParser bg(file.fd, ParserOptions{}, 512, 1);
+        BackgroundParser bg(file.fd, ParserOptions{}, 512, ParseQueueLimits{1, 1});   // a record a batch
         EXPECT_EQ(count_open_fds(), before + 1);
         ParsedBatch* b = nullptr;
         while (b == nullptr)

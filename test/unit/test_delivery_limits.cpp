@@ -167,5 +167,53 @@ TEST(Limits, AnOpenQuoteStopsAtItsLineEndNotAtTheRecordLimit)
     EXPECT_EQ(out.rows[6].line, 9u);
 }
 
+// Output per input byte can be large: a line of 33 bytes with 33 empty fields is a reject
+// with 33 issues, some 4.7 KB. feed_until() hands it on in slices of a chosen size.
+TEST(Limits, OutputIsHandedOnOnceItReachesTheLimit)
+{
+    std::string text = kHeader + "\n";
+    for (int i = 0; i < 2000; ++i)
+        text += (i % 3 == 0 ? kRecord : i % 3 == 1 ? std::string(32, ';') : std::to_string(i) + ";x") + "\n";
+    constexpr std::size_t kLimit = 64 * 1024;
+    constexpr std::size_t kOneRecord = 40 * 1024;   // the most one record adds, with these options
+
+    DeliveryParser parser;
+    test::Outcome sliced;
+    std::size_t calls = 0;
+    for (std::size_t at = 0; at < text.size(); ++calls) {
+        const std::size_t used = parser.feed_until(text.data() + at, text.size() - at, kLimit);
+        ASSERT_GT(used, 0u);
+        at += used;
+        if (at < text.size()) {
+            EXPECT_GE(parser.output_bytes(), kLimit);   // it stopped because of the limit
+            EXPECT_EQ(text[at - 1], '\n');               // and at a line end
+        }
+        // Past the limit by at most one record and one doubling of an array.
+        EXPECT_LT(parser.output_bytes(), 2 * kLimit + kOneRecord);
+        test::drain(parser, sliced);
+    }
+    parser.finish();
+    test::drain(parser, sliced);
+    EXPECT_GT(calls, 50u);
+    EXPECT_EQ(test::dump_of(sliced), run_parser(text).dump);
+}
+
+TEST(Limits, FeedUntilAlwaysMakesProgress)
+{
+    // A limit already reached: one segment a call, still the same outcome.
+    const std::string text = kHeader + "\n" + kRecord + "\r\nx\r" + kRecord + "\n;;\n" + kRecord;
+    DeliveryParser parser;
+    test::Outcome sliced;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t used = parser.feed_until(text.data() + at, text.size() - at, 0);
+        ASSERT_GT(used, 0u);
+        at += used;
+    }
+    parser.finish();
+    test::drain(parser, sliced);
+    EXPECT_EQ(test::dump_of(sliced), run_parser(text).dump);
+    EXPECT_EQ(sliced.rows.size(), 3u);
+}
+
 }  // namespace
 }  // namespace student_etl
