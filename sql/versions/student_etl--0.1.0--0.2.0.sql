@@ -193,6 +193,15 @@ COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS
 COMMENT ON COLUMN student_etl.load_runs.loaded_by IS
     'The role the delivery was loaded for: who called load(), or the owner of the queued job. Set by the extension, never by a user.';
 
+-- ---- retention: purged runs keep their audit row ---------------------------------------------------
+ALTER TABLE student_etl.load_runs ADD COLUMN purged_at timestamptz
+    CONSTRAINT load_runs_purged_only_if_loaded CHECK (purged_at IS NULL OR status = 'loaded');
+COMMENT ON COLUMN student_etl.load_runs.purged_at IS
+    'When student_etl.purge() removed this loaded run''s rows, rejects and facet cells; the audit row stays.';
+DROP INDEX student_etl.load_runs_one_load_per_checksum;
+CREATE UNIQUE INDEX load_runs_one_load_per_checksum
+    ON student_etl.load_runs (checksum) WHERE status = 'loaded' AND purged_at IS NULL;
+
 -- ---- structured rejects ------------------------------------------------------------------------
 CREATE TABLE student_etl.reject_issues (
     run_id      bigint   NOT NULL,
@@ -247,11 +256,27 @@ ALTER TABLE student_etl.load_jobs ALTER COLUMN enqueued_by TYPE regrole
     USING coalesce(pg_catalog.to_regrole(pg_catalog.quote_ident(enqueued_by::text)), '-'::regrole);
 COMMENT ON COLUMN student_etl.load_jobs.enqueued_by IS
     'The role that called enqueue() (by OID), which the worker loads as. Set by enqueue(), never by a user.';
+-- Inbox files become jobs once claimed (claimed/), so a crash-looping file is given up too.
+ALTER TABLE student_etl.load_jobs ADD COLUMN spool boolean NOT NULL DEFAULT false, ADD COLUMN moved_to text;
+COMMENT ON COLUMN student_etl.load_jobs.spool IS
+    'A file the worker claimed from the inbox or a directory job (in claimed/): moved to processed/ or failed/ once its load ends.';
+COMMENT ON COLUMN student_etl.load_jobs.moved_to IS 'Where a spool file went after its load (processed/ or failed/).';
+COMMENT ON COLUMN student_etl.load_jobs.attempts IS
+    'How many times the worker started this job; one interrupted by a crash is given up after student_etl.max_attempts.';
 ALTER TABLE student_etl.load_jobs ENABLE ROW LEVEL SECURITY;
 CREATE POLICY load_jobs_own_or_admin ON student_etl.load_jobs FOR SELECT
     USING (pg_catalog.pg_has_role(enqueued_by::oid, 'USAGE') OR student_etl._has_profile(current_user::regrole, 'admin'));
 COMMENT ON FUNCTION student_etl.enqueue(text, text) IS
     'Queue one delivery (or a directory, ending in /) for the background worker, which loads it as the caller; returns the job_id. The worker wakes at commit.';
+
+CREATE FUNCTION student_etl.retry(run_id bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'student_etl_retry'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION student_etl.retry(bigint) IS
+    'Queue a failed run''s file again, for you (loader profile): from failed/ if the worker moved it there, else from the path it was loaded from. Returns the job_id.';
 
 -- ---- schedules: keyed by owner and name, run as the owner ----------------------------------------
 DROP VIEW student_etl.scheduled_loads;
@@ -455,6 +480,60 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION student_etl.grant_dashboard_access(name, text) IS
     'The dashboard profile: grant_access(role, ''dashboard''), with the role''s statement_timeout set to timeout. Superuser or extension owner only.';
 
+-- Retention: a full snapshot of each course arrives every two days, so old deliveries are
+-- purged by an admin (or a pg_cron job running as one): their facts, rejects and facet cells
+-- go, their load_runs row stays (purged_at set). The latest keep_last loaded deliveries of
+-- each subject are always kept -- at least the latest one, which every view reads.
+CREATE FUNCTION student_etl._purge(caller regrole, keep_last integer, older_than interval)
+RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
+               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT student_etl._has_profile(caller, 'admin') THEN
+        RAISE EXCEPTION 'permission denied to purge deliveries' USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
+    END IF;
+    IF keep_last IS NULL OR keep_last < 1 THEN
+        RAISE EXCEPTION 'keep_last must be at least 1: the latest delivery of a subject is never purged'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR r IN SELECT x.run_id, x.subject, x.finished_at
+               FROM (SELECT lr.run_id, lr.subject, lr.finished_at,
+                            row_number() OVER (PARTITION BY lr.subject ORDER BY lr.run_id DESC) AS newer
+                       FROM student_etl.load_runs lr
+                      WHERE lr.status = 'loaded' AND lr.purged_at IS NULL) x
+              WHERE x.newer > keep_last
+                AND (older_than IS NULL OR x.finished_at < clock_timestamp() - older_than)
+              ORDER BY x.run_id LOOP
+        run_id := r.run_id;
+        subject := r.subject;
+        loaded_at := r.finished_at;
+        DELETE FROM student_etl.student_performance p WHERE p.run_id = r.run_id;
+        GET DIAGNOSTICS students_removed = ROW_COUNT;
+        DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
+        GET DIAGNOSTICS rejects_removed = ROW_COUNT;
+        DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
+        DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
+        GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
+        UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+CREATE FUNCTION student_etl.purge(keep_last integer DEFAULT 10, older_than interval DEFAULT NULL)
+RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
+               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
+AS 'MODULE_PATHNAME', 'student_etl_owner_call'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION student_etl.purge(integer, interval) IS
+    'Admin: remove the rows, rejects and facet cells of loaded deliveries beyond the latest keep_last of each subject (and, if given, older than older_than); their load_runs rows stay, marked purged_at. Returns what it removed.';
+
 -- ---- rights: profiles only -------------------------------------------------------------------------
 -- 0.1.0's dashboard roles (what grant_dashboard_access() gave SELECT on group_metrics) keep the
 -- dashboard profile; pg_read_server_files loses every right here: grant the loader profile to
@@ -523,10 +602,12 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('loader', 'TABLE student_etl.scheduled_loads', 'SELECT'),
     ('loader', 'FUNCTION student_etl.load(text, text)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.enqueue(text, text)', 'EXECUTE'),
+    ('loader', 'FUNCTION student_etl.retry(bigint)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.schedule_load(text, text, text, text, boolean)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.unschedule_load(text, name)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.scheduled_load_list()', 'EXECUTE'),
     -- admin: every role's rows (row-level security lets it see all) and the bookkeeping.
+    ('admin', 'FUNCTION student_etl.purge(integer, interval)', 'EXECUTE'),
     ('admin', 'TABLE student_etl.validated_checks', 'SELECT'),
     ('admin', 'TABLE student_etl.profiles', 'SELECT'),
     ('admin', 'TABLE student_etl.role_profiles', 'SELECT'),

@@ -52,11 +52,6 @@ bool iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
-bool istarts_with(std::string_view text, std::string_view prefix) noexcept
-{
-    return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
-}
-
 constexpr std::string_view kMath = "math";
 constexpr std::string_view kPortuguese = "portuguese";
 
@@ -118,16 +113,43 @@ std::optional<std::string_view> normalize_subject(std::string_view text) noexcep
     return std::nullopt;
 }
 
-std::optional<std::string_view> infer_subject_from_path(std::string_view path) noexcept
+std::optional<std::string_view> infer_subject_from_path(std::string_view path, bool* ambiguous) noexcept
 {
+    if (ambiguous != nullptr)
+        *ambiguous = false;
     // Only the file name counts: a directory called "student-mat" says nothing about the file.
     const std::size_t slash = path.rfind('/');
-    const std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
-    if (istarts_with(base, "student-mat"))
-        return kMath;
-    if (istarts_with(base, "student-por"))
-        return kPortuguese;
-    return std::nullopt;
+    std::string_view base = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    const std::size_t dot = base.rfind('.');
+    if (dot != std::string_view::npos && dot > 0)
+        base = base.substr(0, dot);
+    auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    std::optional<std::string_view> found;
+    for (std::size_t i = 0; i < base.size();) {
+        if (!is_letter(base[i])) {
+            ++i;
+            continue;
+        }
+        std::size_t j = i;
+        while (j < base.size() && is_letter(base[j]))
+            ++j;
+        const std::string_view token = base.substr(i, j - i);
+        i = j;
+        std::optional<std::string_view> subject;
+        if (iequals(token, "mat") || iequals(token, "math") || iequals(token, "maths") || iequals(token, "mathematics"))
+            subject = kMath;
+        else if (iequals(token, "por") || iequals(token, "portuguese"))
+            subject = kPortuguese;
+        if (!subject)
+            continue;
+        if (found && *found != *subject) {
+            if (ambiguous != nullptr)
+                *ambiguous = true;
+            return std::nullopt;
+        }
+        found = subject;
+    }
+    return found;
 }
 
 }  // namespace student_etl

@@ -38,9 +38,16 @@ std::optional<int> find_column(std::string_view header_name) noexcept;
 
 // Courses a delivery can belong to, as stored in student_performance.subject.
 // normalize_subject accepts the stored names and the file-name codes ("mat", "por"),
-// case-insensitively; infer_subject_from_path looks at the file name only
-// ("…/student-mat.csv", "student-por_2024.csv").
+// case-insensitively.
 std::optional<std::string_view> normalize_subject(std::string_view text) noexcept;
-std::optional<std::string_view> infer_subject_from_path(std::string_view path) noexcept;
+
+// The subject a file name names: a token -- the base name, without its extension, split at
+// anything that is not a letter or a digit and between letters and digits -- that is mat,
+// math, maths or mathematics, or por or portuguese, in any case and anywhere, so dates,
+// prefixes and run ids around it do not matter ("2026-11-25_student-por.csv",
+// "20261125-student-mat.csv", "kaggle-student-por.csv", "12-student-mat.csv"). Directories
+// say nothing. nullopt when no token names a subject, or when tokens name both (then
+// *ambiguous is set, if given).
+std::optional<std::string_view> infer_subject_from_path(std::string_view path, bool* ambiguous = nullptr) noexcept;
 
 }  // namespace student_etl

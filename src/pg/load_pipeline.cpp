@@ -61,11 +61,16 @@ const char* resolve_subject(const char* given, const char* path)
                             errmsg("subject \"%s\" is not one of math, portuguese", given)));
         return pnstrdup(subject->data(), subject->size());
     }
-    auto subject = infer_subject_from_path(path);
+    bool ambiguous = false;
+    auto subject = infer_subject_from_path(path, &ambiguous);
+    if (ambiguous)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("the file name of \"%s\" names both math and portuguese", path),
+                        errhint("Rename the file, or pass subject => 'math' or 'portuguese'.")));
     if (!subject)
         ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
                         errmsg("cannot infer the subject of \"%s\" from its file name", path),
-                        errhint("Name the file student-mat*.csv or student-por*.csv, or pass subject => 'math' or 'portuguese'.")));
+                        errhint("Put mat or por (math, portuguese) in the file name, as in student-mat.csv or 2026-11-25_student-por.csv, or pass subject => 'math' or 'portuguese'.")));
     return pnstrdup(subject->data(), subject->size());
 }
 

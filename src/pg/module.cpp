@@ -19,6 +19,7 @@ char* worker_role = nullptr;
 char* inbox_dir = nullptr;
 int worker_naptime_ms = 10000;
 int inbox_settle_ms = 2000;
+int max_attempts = 3;
 bool worker_registered = false;
 
 namespace {
@@ -102,6 +103,13 @@ void _PG_init(void)
         "How long an inbox file must go unmodified before it is picked up.",
         "A file still being written keeps a recent modification time.",
         &inbox_settle_ms, 2000, 0, 3600 * 1000, PGC_SIGHUP, GUC_UNIT_MS, nullptr, nullptr, nullptr);
+
+    DefineCustomIntVariable(
+        "student_etl.max_attempts",
+        "How many times the background worker starts a job before giving it up.",
+        "A job (a queued delivery, or a claimed inbox file) whose loads were interrupted by a crash "
+        "or a shutdown this many times is failed with that reason, and its file moved to failed/.",
+        &max_attempts, 3, 1, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
     // The worker and its postmaster-time setting exist only when preloaded; a session that
     // loads the library later (load() without the worker) must not define a PGC_POSTMASTER

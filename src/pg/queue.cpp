@@ -1,5 +1,6 @@
-// SQL entry: student_etl.enqueue(path text, subject text DEFAULT NULL) RETURNS bigint, and the
-// commit-time wake-up of the background worker.
+// SQL entries: student_etl.enqueue(path text, subject text DEFAULT NULL) RETURNS bigint and
+// student_etl.retry(run_id bigint) RETURNS bigint, and the commit-time wake-up of the
+// background worker.
 //
 // enqueue() inserts a student_etl.load_jobs row owned by the caller; the worker claims it with
 // FOR UPDATE SKIP LOCKED and loads it as that role (worker.cpp). The worker's latch is set
@@ -50,6 +51,35 @@ void queue_xact_callback(XactEvent event, void* /*arg*/)
     }
 }
 
+// Inserts the job (as the extension owner), wakes the worker at commit, and warns when no
+// worker serves this database.
+int64 queue_job(const char* path, const char* subject, Oid owner, bool spool)
+{
+    Oid types[] = {TEXTOID, TEXTOID, OIDOID, BOOLOID};
+    Datum values[] = {CStringGetTextDatum(path), subject ? CStringGetTextDatum(subject) : (Datum) 0,
+                      ObjectIdGetDatum(owner), BoolGetDatum(spool)};
+    const char nulls[] = {' ', subject ? ' ' : 'n', ' ', ' '};
+    SavedIdentity saved;
+    act_as_owner(&saved);
+    const int64 job_id = run_sql_int8("INSERT INTO student_etl.load_jobs (path, subject, enqueued_by, spool)"
+                                      " VALUES ($1, $2, $3::pg_catalog.regrole, $4) RETURNING job_id",
+                                      SqlArgs{4, types, values, nulls}, SPI_OK_INSERT_RETURNING);
+    restore_identity(&saved);
+    wake_at_commit = true;
+
+    if (!worker_registered)
+        ereport(WARNING,
+                (errmsg("no student_etl worker runs on this server: job %lld waits",
+                        static_cast<long long>(job_id)),
+                 errhint("Add student_etl to shared_preload_libraries and restart the server.")));
+    else if (worker_database_name == nullptr || strcmp(worker_database_name, get_database_name(MyDatabaseId)) != 0)
+        ereport(WARNING,
+                (errmsg("the student_etl worker serves database \"%s\", not this one: job %lld waits",
+                        worker_database_name ? worker_database_name : "", static_cast<long long>(job_id)),
+                 errhint("Set student_etl.database_name to this database and restart the server.")));
+    return job_id;
+}
+
 Datum enqueue_impl(FunctionCallInfo fcinfo)
 {
     if (PG_ARGISNULL(0))
@@ -92,29 +122,59 @@ Datum enqueue_impl(FunctionCallInfo fcinfo)
                         errmsg("delivery directory \"%s\" does not exist", path)));
     }
 
-    Oid types[] = {TEXTOID, TEXTOID, OIDOID};
-    Datum values[] = {CStringGetTextDatum(path), subject ? CStringGetTextDatum(subject) : (Datum) 0,
-                      ObjectIdGetDatum(caller)};
-    const char nulls[] = {' ', subject ? ' ' : 'n', ' '};
+    PG_RETURN_INT64(queue_job(path, subject, caller, false));
+}
+
+struct RetryTarget {
+    bool found;
+    char* status;
+    char* path;
+    char* subject;
+    bool spool;
+};
+
+void take_retry_target(void* arg)
+{
+    auto* t = static_cast<RetryTarget*>(arg);
+    t->found = SPI_processed == 1;
+    if (!t->found)
+        return;
+    t->status = sql_result_text(0, 1);
+    t->path = sql_result_text(0, 2);
+    t->subject = sql_result_text(0, 3);
+    bool isnull = true;
+    t->spool = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
+}
+
+// student_etl.retry(run_id): queues a failed run's file again, for the caller -- where its
+// spool job moved it (failed/, then moved on to processed/ or failed/ again), or the path it
+// was loaded from.
+Datum retry_impl(FunctionCallInfo fcinfo)
+{
+    if (PG_ARGISNULL(0))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("run_id must not be null")));
+    const Oid caller = authorize_caller("loader", "retry deliveries");
+    const int64 run_id = PG_GETARG_INT64(0);
+    Oid types[] = {INT8OID};
+    Datum values[] = {Int64GetDatum(run_id)};
+    RetryTarget target{false, nullptr, nullptr, nullptr, false};
     SavedIdentity saved;
     act_as_owner(&saved);
-    const int64 job_id = run_sql_int8("INSERT INTO student_etl.load_jobs (path, subject, enqueued_by)"
-                                      " VALUES ($1, $2, $3::pg_catalog.regrole) RETURNING job_id",
-                                      SqlArgs{3, types, values, nulls}, SPI_OK_INSERT_RETURNING);
+    run_sql("SELECT r.status, coalesce(j.moved_to, r.file_path), r.subject, coalesce(j.spool, false)"
+            "  FROM student_etl.load_runs r"
+            "  LEFT JOIN LATERAL (SELECT jj.moved_to, jj.spool FROM student_etl.load_jobs jj"
+            "                      WHERE jj.run_id = r.run_id ORDER BY jj.job_id DESC LIMIT 1) j ON true"
+            " WHERE r.run_id = $1",
+            SqlArgs{1, types, values, nullptr}, SPI_OK_SELECT, take_retry_target, &target);
     restore_identity(&saved);
-    wake_at_commit = true;
-
-    if (!worker_registered)
-        ereport(WARNING,
-                (errmsg("no student_etl worker runs on this server: job %lld waits",
-                        static_cast<long long>(job_id)),
-                 errhint("Add student_etl to shared_preload_libraries and restart the server.")));
-    else if (worker_database_name == nullptr || strcmp(worker_database_name, get_database_name(MyDatabaseId)) != 0)
-        ereport(WARNING,
-                (errmsg("the student_etl worker serves database \"%s\", not this one: job %lld waits",
-                        worker_database_name ? worker_database_name : "", static_cast<long long>(job_id)),
-                 errhint("Set student_etl.database_name to this database and restart the server.")));
-    PG_RETURN_INT64(job_id);
+    if (!target.found)
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+                        errmsg("there is no load run %lld", static_cast<long long>(run_id))));
+    if (strcmp(target.status, "failed") != 0)
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("load run %lld is %s, not failed", static_cast<long long>(run_id), target.status),
+                        errhint("Only a failed run is retried; a delivery loaded or skipped is done.")));
+    PG_RETURN_INT64(queue_job(target.path, target.subject, caller, target.spool));
 }
 
 }  // namespace
@@ -127,3 +187,4 @@ void queue_install_xact_callback()
 }  // namespace student_etl::pg
 
 STUDENT_ETL_SQL_FUNCTION(student_etl_enqueue, student_etl::pg::enqueue_impl)
+STUDENT_ETL_SQL_FUNCTION(student_etl_retry, student_etl::pg::retry_impl)

@@ -33,7 +33,7 @@ int64 find_loaded_run(const char* checksum)
     Oid types[] = {TEXTOID};
     Datum values[] = {CStringGetTextDatum(checksum)};
     return run_sql_int8("SELECT run_id FROM student_etl.load_runs"
-                        " WHERE checksum = $1 AND status = 'loaded' ORDER BY run_id LIMIT 1",
+                        " WHERE checksum = $1 AND status = 'loaded' AND purged_at IS NULL ORDER BY run_id LIMIT 1",
                         SqlArgs{1, types, values, nullptr}, SPI_OK_SELECT);
 }
 

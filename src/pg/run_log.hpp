@@ -22,7 +22,7 @@ struct RunCounts {
 // concurrent loads of one file the second waits and then sees the first as done.
 void lock_checksum(const char* checksum);
 
-// run_id of the committed (or own) successful load of this content, or 0.
+// run_id of the committed (or own) successful, unpurged load of this content, or 0.
 int64 find_loaded_run(const char* checksum);
 
 // Inserts a run row with the given status ('running' or 'skipped') for role loaded_by;

@@ -23,6 +23,8 @@ extern char* inbox_dir;
 extern int worker_naptime_ms;
 // A file is picked up only once it has not been modified for this long, in ms.
 extern int inbox_settle_ms;
+// A job started this many times (each interrupted by a crash or shutdown) is given up.
+extern int max_attempts;
 
 // Set in _PG_init when loaded by shared_preload_libraries: the worker is registered.
 extern bool worker_registered;

@@ -17,8 +17,13 @@
 //  * A job is claimed ('running') in one transaction and loaded + marked 'done' in the next.
 //    A crash between the two leaves it 'running' with nothing loaded: the worker puts every
 //    'running' job back to 'queued' when it starts (it is the only consumer of the queue).
-//  * An inbox file is moved after its load committed. A crash in between leaves it in the
-//    inbox: it is loaded again, found by checksum, recorded as 'skipped' and then moved.
+//  * An inbox file (or a file of a directory job) is first claimed: renamed into claimed/ and
+//    queued as a spool job (inbox.hpp). A crash between the rename and the job's commit leaves
+//    a file in claimed/ without a job: every sweep adopts such files. A spool file is moved to
+//    processed/ or failed/ after its load committed; a crash in between loads it again, finds
+//    it by checksum ('skipped') and then moves it.
+//  * A job started student_etl.max_attempts times, each ended by a crash or a shutdown, is
+//    given up when the worker starts: failed with that reason, its file to failed/.
 #include "guard.hpp"
 #include "inbox.hpp"
 #include "load_pipeline.hpp"
@@ -121,7 +126,7 @@ void check_ready_body(void* arg)
 
 void requeue_body(void* /*arg*/)
 {
-    const uint64 n = requeue_interrupted_jobs();
+    const uint64 n = requeue_interrupted_jobs(max_attempts);
     if (n > 0)
         ereport(LOG, (errmsg("student_etl worker: %llu interrupted job(s) queued again",
                              static_cast<unsigned long long>(n))));
@@ -196,6 +201,69 @@ int64 load_one(const char* path, const char* subject, Oid role, int64 job_id, bo
     return rec.run_id;
 }
 
+struct Moved {
+    int64 job_id;
+    const char* to;
+};
+
+void record_moved_body(void* arg)
+{
+    auto* m = static_cast<Moved*>(arg);
+    record_moved(m->job_id, m->to);
+}
+
+// A spool file's load has ended: to processed/ (ok) or failed/, recorded on its job.
+void settle_spool_file(int64 job_id, const char* path, bool ok, int64 run_id, const char* status)
+{
+    const char* moved = spool_settle(path, ok, run_id);
+    if (moved == nullptr) {
+        ereport(WARNING, (errmsg("student_etl worker: \"%s\" %s (run %lld) but could not be moved: %m;"
+                                 " it is kept beside it under a hidden name (.stuck-...)",
+                                 path, status, static_cast<long long>(run_id))));
+        return;
+    }
+    ereport(LOG, (errmsg("student_etl worker: \"%s\" %s (run %lld), moved to \"%s\"", path, status,
+                         static_cast<long long>(run_id), moved)));
+    Moved m{job_id, moved};
+    (void) run_transaction("student_etl worker: recording a move", record_moved_body, &m, nullptr);
+}
+
+struct GiveUp {
+    MemoryContext into;
+    // out
+    ClaimedJob job;
+};
+
+void next_give_up_body(void* arg)
+{
+    auto* g = static_cast<GiveUp*>(arg);
+    g->job = next_job_to_give_up(max_attempts);
+    if (g->job.job_id != 0)
+        g->job.path = MemoryContextStrdup(g->into, g->job.path);
+}
+
+// Jobs started max_attempts times, each interrupted: failed with that reason, a failed run
+// recorded, a spool file moved to failed/. Nothing starts them again.
+void give_up_crashing_jobs(MemoryContext scratch)
+{
+    for (;;) {
+        GiveUp g{scratch, ClaimedJob{}};
+        if (!run_transaction("student_etl worker: finding jobs to give up", next_give_up_body, &g, nullptr) ||
+            g.job.job_id == 0)
+            return;
+        const char* error = psprintf("given up after %d attempts, each interrupted by a crash or a shutdown"
+                                     " (student_etl.max_attempts = %d)", g.job.attempts, max_attempts);
+        FailureRecord rec{FailedRun{g.job.path, nullptr, error, nullptr, GetCurrentTimestamp()}, g.job.owner,
+                          g.job.job_id, 0};
+        if (!run_transaction("student_etl worker: giving up a job", record_failure_body, &rec, nullptr))
+            return;
+        ereport(WARNING, (errmsg("student_etl worker: job %lld \"%s\" %s", static_cast<long long>(g.job.job_id),
+                                 g.job.path, error)));
+        if (g.job.spool)
+            settle_spool_file(g.job.job_id, g.job.path, false, rec.run_id, "given up");
+    }
+}
+
 // ---- directories: the inbox, and directory jobs ---------------------------------------------
 
 // Problems are logged once until they change, not at every scan.
@@ -228,35 +296,56 @@ void process_config_if_needed()
     }
 }
 
-// Loads and moves every ready file of dir. Returns the problem that kept it from being served,
-// or nullptr.
-const char* sweep_directory(const char* dir, Oid role, bool log_problem)
+struct SpoolQueue {
+    const char* path;
+    Oid owner;
+    bool adopt_only;   // queue it only if no live job has it already
+    // out
+    bool queued;
+};
+
+void queue_spool_body(void* arg)
 {
-    const char* problem = directory_problem(dir, true);
-    if (problem != nullptr) {
-        if (log_problem)
-            report_problem(problem);
-        return problem;
-    }
+    auto* q = static_cast<SpoolQueue*>(arg);
+    q->queued = !(q->adopt_only && path_has_live_job(q->path));
+    if (q->queued)
+        (void) queue_spool_file(q->path, q->owner);
+}
+
+// Claims every ready delivery of dir and queues it as a spool job of `owner` (the worker's own
+// user when InvalidOid); files left in claimed/ without a job by a crash are queued again.
+// Returns how many jobs it queued, or -1 with *problem set when dir cannot be served.
+int sweep_directory(const char* dir, Oid owner, bool log_problem, const char** problem)
+{
+    *problem = directory_problem(dir, true);
     if (log_problem)
-        report_problem(nullptr);
+        report_problem(*problem);
+    if (*problem != nullptr)
+        return -1;
+    if (!OidIsValid(owner))
+        owner = GetUserId();
+    int queued = 0;
+    char** orphans = nullptr;
+    const int norphans = spool_claimed_files(dir, &orphans);
+    for (int i = 0; i < norphans; ++i) {
+        SpoolQueue q{orphans[i], owner, true, false};
+        if (run_transaction("student_etl worker: adopting a claimed file", queue_spool_body, &q, nullptr) && q.queued) {
+            ereport(LOG, (errmsg("student_etl worker: \"%s\" was claimed but not queued; queued now", orphans[i])));
+            ++queued;
+        }
+    }
     InboxFile* files = nullptr;
-    int n = inbox_list_ready(dir, inbox_settle_ms, &files);
+    const int n = inbox_list_ready(dir, inbox_settle_ms, &files);
     for (int i = 0; i < n; ++i) {
         CHECK_FOR_INTERRUPTS();
-        bool ok = false;
-        const char* status = nullptr;
-        int64 run_id = load_one(files[i].path, nullptr, role, 0, &ok, &status);
-        const char* moved = inbox_move(dir, &files[i], ok, run_id);
-        if (moved != nullptr)
-            ereport(LOG, (errmsg("student_etl worker: \"%s\" %s (run %lld), moved to \"%s\"", files[i].path,
-                                 status, static_cast<long long>(run_id), moved)));
-        else
-            ereport(WARNING, (errmsg("student_etl worker: \"%s\" %s (run %lld) but could not be moved: %m;"
-                                     " it is skipped until the worker restarts",
-                                     files[i].path, status, static_cast<long long>(run_id))));
+        const char* claimed = inbox_claim(dir, &files[i]);
+        if (claimed == nullptr)
+            continue;   // gone, or replaced while we looked: a later scan sees what is there
+        SpoolQueue q{claimed, owner, false, false};
+        if (run_transaction("student_etl worker: queueing a claimed file", queue_spool_body, &q, nullptr))
+            ++queued;
     }
-    return nullptr;
+    return queued;
 }
 
 struct RoleLookup {
@@ -369,16 +458,19 @@ bool drain_queue(MemoryContext scratch)
                                  nullptr) || !d.allowed)
                 problem = "the role that enqueued it no longer holds the loader profile";
             else
-                problem = sweep_directory(job.path, job.owner, false);
+                (void) sweep_directory(job.path, job.owner, false, &problem);
             JobOutcome o{job.job_id, problem};
             (void) run_transaction("student_etl worker: finishing a directory job", settle_job_body, &o, nullptr);
         } else {
             bool ok = false;
             const char* status = nullptr;
             int64 run_id = load_one(job.path, job.subject, job.owner, job.job_id, &ok, &status);
-            ereport(LOG, (errmsg("student_etl worker: job %lld \"%s\" %s (run %lld)",
-                                 static_cast<long long>(job.job_id), job.path, status,
-                                 static_cast<long long>(run_id))));
+            if (job.spool)
+                settle_spool_file(job.job_id, job.path, ok, run_id, status);
+            else
+                ereport(LOG, (errmsg("student_etl worker: job %lld \"%s\" %s (run %lld)",
+                                     static_cast<long long>(job.job_id), job.path, status,
+                                     static_cast<long long>(run_id))));
         }
     }
 }
@@ -447,17 +539,21 @@ extern "C" void student_etl_worker_main(Datum /*arg*/)
             if (!was_ready) {
                 ereport(LOG, (errmsg("student_etl worker: serving database \"%s\"", worker_database_name)));
                 // Jobs left 'running' by a crash or a shutdown: their loads rolled back.
+                give_up_crashing_jobs(job_memory);
                 (void) run_transaction("student_etl worker: requeueing interrupted jobs", requeue_body, nullptr,
                                        nullptr);
             }
             was_ready = true;
             announced_waiting = false;
-            drain_queue(job_memory);
-            MemoryContextSwitchTo(loop_memory);
-            if (inbox_dir != nullptr && inbox_dir[0] != '\0') {
+            // The queue, then the inbox; what the inbox claimed is queued, so drain again.
+            for (;;) {
+                drain_queue(job_memory);
+                MemoryContextSwitchTo(loop_memory);
                 Oid role = InvalidOid;
-                if (inbox_role(&role))
-                    (void) sweep_directory(inbox_dir, role, true);
+                const char* problem = nullptr;
+                if (inbox_dir == nullptr || inbox_dir[0] == '\0' || !inbox_role(&role) ||
+                    sweep_directory(inbox_dir, role, true, &problem) <= 0)
+                    break;
             }
         }
         MemoryContextSwitchTo(loop_memory);

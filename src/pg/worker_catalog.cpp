@@ -10,18 +10,15 @@ extern "C" {
 
 namespace student_etl::pg {
 
-uint64 requeue_interrupted_jobs()
-{
-    return run_sql("UPDATE student_etl.load_jobs SET state = 'queued', started_at = NULL WHERE state = 'running'",
-                   kNoArgs, SPI_OK_UPDATE);
-}
-
 namespace {
 
-void take_claim(void* arg)
+// RETURNING job_id, path, subject, enqueued_by::oid, spool, attempts
+constexpr const char* kJobColumns = "job_id, path, subject, enqueued_by::oid, spool, attempts";
+
+void take_job(void* arg)
 {
     auto* job = static_cast<ClaimedJob*>(arg);
-    if (SPI_processed != 1)
+    if (SPI_processed == 0)
         return;
     HeapTuple t = SPI_tuptable->vals[0];
     TupleDesc d = SPI_tuptable->tupdesc;
@@ -30,20 +27,62 @@ void take_claim(void* arg)
     job->path = sql_result_text(0, 2);
     job->subject = sql_result_text(0, 3);
     job->owner = DatumGetObjectId(SPI_getbinval(t, d, 4, &isnull));
+    job->spool = DatumGetBool(SPI_getbinval(t, d, 5, &isnull));
+    job->attempts = DatumGetInt32(SPI_getbinval(t, d, 6, &isnull));
 }
 
 }  // namespace
 
+uint64 requeue_interrupted_jobs(int max_attempts)
+{
+    Oid types[] = {INT4OID};
+    Datum values[] = {Int32GetDatum(max_attempts)};
+    return run_sql("UPDATE student_etl.load_jobs SET state = 'queued', started_at = NULL"
+                   " WHERE state = 'running' AND attempts < $1",
+                   SqlArgs{1, types, values, nullptr}, SPI_OK_UPDATE);
+}
+
+ClaimedJob next_job_to_give_up(int max_attempts)
+{
+    ClaimedJob job{0, nullptr, nullptr, InvalidOid, false, 0};
+    Oid types[] = {INT4OID};
+    Datum values[] = {Int32GetDatum(max_attempts)};
+    run_sql(psprintf("SELECT %s FROM student_etl.load_jobs WHERE state = 'running' AND attempts >= $1"
+                     " ORDER BY job_id LIMIT 1",
+                     kJobColumns),
+            SqlArgs{1, types, values, nullptr}, SPI_OK_SELECT, take_job, &job);
+    return job;
+}
+
 ClaimedJob claim_job()
 {
-    ClaimedJob job{0, nullptr, nullptr, InvalidOid};
-    run_sql("UPDATE student_etl.load_jobs SET state = 'running', started_at = clock_timestamp(),"
-            " attempts = attempts + 1"
-            " WHERE job_id = (SELECT job_id FROM student_etl.load_jobs WHERE state = 'queued'"
-            "                  ORDER BY job_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-            " RETURNING job_id, path, subject, enqueued_by::oid",
-            kNoArgs, SPI_OK_UPDATE_RETURNING, take_claim, &job);
+    ClaimedJob job{0, nullptr, nullptr, InvalidOid, false, 0};
+    run_sql(psprintf("UPDATE student_etl.load_jobs SET state = 'running', started_at = clock_timestamp(),"
+                     " attempts = attempts + 1"
+                     " WHERE job_id = (SELECT job_id FROM student_etl.load_jobs WHERE state = 'queued'"
+                     "                  ORDER BY job_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                     " RETURNING %s",
+                     kJobColumns),
+            kNoArgs, SPI_OK_UPDATE_RETURNING, take_job, &job);
     return job;
+}
+
+int64 queue_spool_file(const char* path, Oid owner)
+{
+    Oid types[] = {TEXTOID, OIDOID};
+    Datum values[] = {CStringGetTextDatum(path), ObjectIdGetDatum(owner)};
+    return run_sql_int8("INSERT INTO student_etl.load_jobs (path, enqueued_by, spool)"
+                        " VALUES ($1, $2::pg_catalog.regrole, true) RETURNING job_id",
+                        SqlArgs{2, types, values, nullptr}, SPI_OK_INSERT_RETURNING);
+}
+
+bool path_has_live_job(const char* path)
+{
+    Oid types[] = {TEXTOID};
+    Datum values[] = {CStringGetTextDatum(path)};
+    return run_sql_bool("SELECT EXISTS (SELECT FROM student_etl.load_jobs"
+                        " WHERE path = $1 AND state IN ('queued', 'running'))",
+                        SqlArgs{1, types, values, nullptr});
 }
 
 void finish_job(int64 job_id, int64 run_id)
@@ -63,6 +102,14 @@ void settle_job(int64 job_id, const char* error, int64 run_id)
     run_sql("UPDATE student_etl.load_jobs SET state = CASE WHEN $2 IS NULL THEN 'done' ELSE 'failed' END,"
             " error = $2, run_id = coalesce($3, run_id), finished_at = clock_timestamp() WHERE job_id = $1",
             SqlArgs{3, types, values, nulls}, SPI_OK_UPDATE);
+}
+
+void record_moved(int64 job_id, const char* moved_to)
+{
+    Oid types[] = {INT8OID, TEXTOID};
+    Datum values[] = {Int64GetDatum(job_id), CStringGetTextDatum(moved_to)};
+    run_sql("UPDATE student_etl.load_jobs SET moved_to = $2 WHERE job_id = $1", SqlArgs{2, types, values, nullptr},
+            SPI_OK_UPDATE);
 }
 
 }  // namespace student_etl::pg

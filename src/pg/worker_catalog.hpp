@@ -10,19 +10,31 @@ extern "C" {
 
 namespace student_etl::pg {
 
-// Jobs left 'running' by a crash or a shutdown (their loads rolled back) go back to 'queued'.
-// Returns how many.
-uint64 requeue_interrupted_jobs();
-
 struct ClaimedJob {
-    int64 job_id;    // 0: nothing queued
+    int64 job_id;    // 0: nothing (left)
     char* path;      // in the transaction's memory: copy it to keep it
     char* subject;   // may be null
     Oid owner;       // the role that enqueued it
+    bool spool;      // a claimed file, moved to processed/ or failed/ after its load
+    int attempts;
 };
+
+// Jobs left 'running' by a crash or a shutdown (their loads rolled back) go back to 'queued',
+// unless they were started max_attempts times already. Returns how many were queued again.
+uint64 requeue_interrupted_jobs(int max_attempts);
+
+// One 'running' job started max_attempts times (each ended by a crash or a shutdown), to be
+// given up; job_id 0 when there is none.
+ClaimedJob next_job_to_give_up(int max_attempts);
 
 // Claims the oldest queued job (FOR UPDATE SKIP LOCKED) and marks it running.
 ClaimedJob claim_job();
+
+// Queues a claimed file for `owner`; returns the job id.
+int64 queue_spool_file(const char* path, Oid owner);
+
+// True if a queued or running job is for this path.
+bool path_has_live_job(const char* path);
 
 // A file job loaded (or skipped as a duplicate) in the same transaction as its load.
 void finish_job(int64 job_id, int64 run_id);
@@ -30,5 +42,8 @@ void finish_job(int64 job_id, int64 run_id);
 // A job that failed: error (and its failed run, 0 for none), or a directory job's outcome
 // (error null: done).
 void settle_job(int64 job_id, const char* error, int64 run_id);
+
+// Where a spool file went after its load.
+void record_moved(int64 job_id, const char* moved_to);
 
 }  // namespace student_etl::pg

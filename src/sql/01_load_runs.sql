@@ -17,6 +17,7 @@ CREATE TABLE student_etl.load_runs (
     loaded_by      name NOT NULL,
     started_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at    timestamptz,
+    purged_at      timestamptz CONSTRAINT load_runs_purged_only_if_loaded CHECK (purged_at IS NULL OR status = 'loaded'),
     CHECK (rows_read = rows_loaded + rows_rejected),
     CHECK ((status = 'skipped') = (duplicate_of IS NOT NULL)),
     -- A failed file may not have been resolved, sized or read; every other run has all three.
@@ -24,10 +25,11 @@ CREATE TABLE student_etl.load_runs (
     CHECK (status = 'failed' OR (resolved_path IS NOT NULL AND file_size IS NOT NULL AND checksum IS NOT NULL)),
     CONSTRAINT load_runs_error_iff_failed CHECK ((status = 'failed') = (error IS NOT NULL))
 );
--- A given content is loaded at most once; concurrent loads are serialised by load() itself,
--- this index is the backstop.
+-- A given content is loaded at most once (while its rows are kept: a purged delivery sent
+-- again loads again); concurrent loads are serialised by load() itself, this index is the
+-- backstop.
 CREATE UNIQUE INDEX load_runs_one_load_per_checksum
-    ON student_etl.load_runs (checksum) WHERE status = 'loaded';
+    ON student_etl.load_runs (checksum) WHERE status = 'loaded' AND purged_at IS NULL;
 CREATE INDEX load_runs_started_at ON student_etl.load_runs (started_at);
 
 COMMENT ON TABLE student_etl.load_runs IS
@@ -36,6 +38,8 @@ COMMENT ON COLUMN student_etl.load_runs.checksum IS 'SHA-256 of the file content
 COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS
     'For skipped runs: the run that loaded this content (always an earlier loaded run; not a declared foreign key, which would make pg_dump warn of a cycle on every backup).';
 COMMENT ON COLUMN student_etl.load_runs.error IS 'For failed runs (background worker only): the error text.';
+COMMENT ON COLUMN student_etl.load_runs.purged_at IS
+    'When student_etl.purge() removed this loaded run''s rows, rejects and facet cells; the audit row stays.';
 COMMENT ON COLUMN student_etl.load_runs.loaded_by IS
     'The role the delivery was loaded for: who called load(), or the owner of the queued job. Set by the extension, never by a user.';
 

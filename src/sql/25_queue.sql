@@ -13,6 +13,8 @@ CREATE TABLE student_etl.load_jobs (
     enqueued_at  timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     started_at   timestamptz,
     finished_at  timestamptz,
+    spool        boolean NOT NULL DEFAULT false,
+    moved_to     text,
     CONSTRAINT load_jobs_error_iff_failed CHECK ((state = 'failed') = (error IS NOT NULL)),
     CONSTRAINT load_jobs_done_has_run CHECK (state <> 'done' OR run_id IS NOT NULL OR path ~ '/$')
 );
@@ -24,6 +26,11 @@ COMMENT ON COLUMN student_etl.load_jobs.path IS
     'A delivery file, or a directory (ending in /) whose settled files are all loaded and moved, like the inbox.';
 COMMENT ON COLUMN student_etl.load_jobs.run_id IS
     'The load_runs row of the outcome (loaded, skipped or failed); null for a directory job.';
+COMMENT ON COLUMN student_etl.load_jobs.spool IS
+    'A file the worker claimed from the inbox or a directory job (in claimed/): moved to processed/ or failed/ once its load ends.';
+COMMENT ON COLUMN student_etl.load_jobs.moved_to IS 'Where a spool file went after its load (processed/ or failed/).';
+COMMENT ON COLUMN student_etl.load_jobs.attempts IS
+    'How many times the worker started this job; one interrupted by a crash is given up after student_etl.max_attempts.';
 COMMENT ON COLUMN student_etl.load_jobs.enqueued_by IS
     'The role that called enqueue() (by OID), which the worker loads as. Set by enqueue(), never by a user.';
 
@@ -42,3 +49,12 @@ SET search_path = pg_catalog, pg_temp;
 
 COMMENT ON FUNCTION student_etl.enqueue(text, text) IS
     'Queue one delivery (or a directory, ending in /) for the background worker, which loads it as the caller; returns the job_id. The worker wakes at commit.';
+
+CREATE FUNCTION student_etl.retry(run_id bigint)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'student_etl_retry'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION student_etl.retry(bigint) IS
+    'Queue a failed run''s file again, for you (loader profile): from failed/ if the worker moved it there, else from the path it was loaded from. Returns the job_id.';

@@ -39,10 +39,12 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('loader', 'TABLE student_etl.scheduled_loads', 'SELECT'),
     ('loader', 'FUNCTION student_etl.load(text, text)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.enqueue(text, text)', 'EXECUTE'),
+    ('loader', 'FUNCTION student_etl.retry(bigint)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.schedule_load(text, text, text, text, boolean)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.unschedule_load(text, name)', 'EXECUTE'),
     ('loader', 'FUNCTION student_etl.scheduled_load_list()', 'EXECUTE'),
     -- admin: every role's rows (row-level security lets it see all) and the bookkeeping.
+    ('admin', 'FUNCTION student_etl.purge(integer, interval)', 'EXECUTE'),
     ('admin', 'TABLE student_etl.validated_checks', 'SELECT'),
     ('admin', 'TABLE student_etl.profiles', 'SELECT'),
     ('admin', 'TABLE student_etl.role_profiles', 'SELECT'),

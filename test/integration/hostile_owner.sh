@@ -137,7 +137,7 @@ cp test/data/student-mat-badrows.csv "$INBOX/.student-mat-badrows.csv.part"
 chown postgres "$INBOX/.student-mat-badrows.csv.part"
 mv "$INBOX/.student-mat-badrows.csv.part" "$INBOX/student-mat-badrows.csv"
 cp test/data/bad/header-missing-g3.csv "$INBOX/student-mat-broken.csv"; chown postgres "$INBOX/student-mat-broken.csv"
-wait_for "SELECT count(*) = 2 FROM student_etl.load_runs WHERE file_path LIKE '$INBOX/%'" 30 ||
+wait_for "SELECT count(*) = 2 FROM student_etl.load_runs WHERE file_path LIKE '$DATA_DIR/inbox/claimed/%'" 30 ||
   fail "inbox files not loaded: $(safe -c "SELECT run_id, status, file_path FROM student_etl.load_runs")"
 as_role db_owner -c "SELECT student_etl.schedule_load('hostile', '0 6 * * *', '$DATA_DIR/queue/student-mat.csv')" \
   -c "SELECT count(*) FROM student_etl.scheduled_loads" \

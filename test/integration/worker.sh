@@ -87,8 +87,8 @@ grow=$INBOX/student-por-growing.csv
 ( head -n 1 "$SAMPLE"; ) > "$grow"; [ "$(id -u)" = 0 ] && chown postgres "$grow"
 sed -n '2,21p' "$SAMPLE" | while IFS= read -r line; do printf '%s\n' "$line" >> "$grow"; sleep 0.1; done
 wait_file "$DELIV/processed/*-student-por-growing.csv"
-[ "$(q "SELECT status || ' ' || rows_loaded FROM student_etl.load_runs WHERE file_path = '$grow'")" = "loaded 20" ] ||
-  fail "growing file was not loaded whole: $(q "SELECT status, rows_loaded FROM student_etl.load_runs WHERE file_path = '$grow'")"
+[ "$(q "SELECT status || ' ' || rows_loaded FROM student_etl.load_runs WHERE file_path = '$DELIV/claimed/student-por-growing.csv'")" = "loaded 20" ] ||
+  fail "growing file was not loaded whole: $(q "SELECT status, rows_loaded FROM student_etl.load_runs WHERE file_path = '$DELIV/claimed/student-por-growing.csv'")"
 echo "worker: a growing file is loaded whole once settled"
 
 # A bad file goes to failed/, with a durable 'failed' run and its error; nothing is loaded.
@@ -109,7 +109,7 @@ q "ALTER SYSTEM SET student_etl.worker_role = 'student_etl_loader'"; q "SELECT p
 sleep 0.5
 sed -n '1,31p' "$SAMPLE" > "$WORK/por.csv"; deliver "$WORK/por.csv" "$INBOX/student-por-role.csv"
 wait_file "$DELIV/processed/*-student-por-role.csv"
-[ "$(q "SELECT loaded_by || ' ' || status FROM student_etl.load_runs WHERE file_path = '$INBOX/student-por-role.csv'")" = \
+[ "$(q "SELECT loaded_by || ' ' || status FROM student_etl.load_runs WHERE file_path = '$DELIV/claimed/student-por-role.csv'")" = \
   "student_etl_loader loaded" ] || fail "inbox file not loaded as worker_role"
 echo "worker: inbox file loaded as student_etl.worker_role"
 
@@ -124,6 +124,44 @@ sleep 1.5
 q "ALTER SYSTEM RESET student_etl.inbox_dir"; q "ALTER SYSTEM RESET student_etl.worker_role"
 echo "worker: an inbox outside allowed_dirs is refused (one warning)"
 
+# --- Names, retries, long names: the inbox claims every file into claimed/ first, so a file
+# leaves the inbox once and never loops.
+q "ALTER SYSTEM SET student_etl.inbox_dir = '$INBOX'"; q "SELECT pg_reload_conf()" >/dev/null
+sed -n '1,41p' "$SAMPLE" > "$WORK/dated.csv"; deliver "$WORK/dated.csv" "$INBOX/2026-11-25_student-por.csv"
+sed -n '1,42p' "$SAMPLE" > "$WORK/prefixed.csv"; deliver "$WORK/prefixed.csv" "$INBOX/kaggle-student-mat.csv"
+wait_file "$DELIV/processed/*-2026-11-25_student-por.csv"; wait_file "$DELIV/processed/*-kaggle-student-mat.csv"
+[ "$(q "SELECT string_agg(subject, ',' ORDER BY file_path) FROM student_etl.load_runs WHERE file_path ~ '(2026-11-25_student-por|kaggle-student-mat)[.]csv$'")" = "portuguese,math" ] ||
+  fail "dated or prefixed names: $(q "SELECT file_path, subject, status FROM student_etl.load_runs")"
+echo "worker: dated and prefixed names loaded with their subject"
+# A failed file, fixed and moved back into the inbox, loads (its run-id prefix is no obstacle).
+failed_bad=$(compgen -G "$DELIV/failed/*-student-mat-bad.csv")
+sed -n '1,43p' "$SAMPLE" > "$failed_bad"
+mv "$failed_bad" "$INBOX/"
+wait_file "$DELIV/processed/*-$(basename "$failed_bad")"
+echo "worker: a failed file fixed and moved back into the inbox was loaded"
+# retry(run_id): the failed file is taken from failed/ where the worker put it.
+deliver "$BAD" "$INBOX/student-mat-retry.csv"
+wait_file "$DELIV/failed/*-student-mat-retry.csv"
+failed_retry=$(compgen -G "$DELIV/failed/*-student-mat-retry.csv"); run=$(basename "$failed_retry" | cut -d- -f1)
+sed -n '1,44p' "$SAMPLE" > "$failed_retry"
+q "SELECT student_etl.retry($run)" >/dev/null
+wait_file "$DELIV/processed/*-$(basename "$failed_retry")"
+[ "$(q "SELECT r.status FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id) WHERE j.path = '$failed_retry'")" = loaded ] ||
+  fail "retry($run) did not load: $(q "SELECT * FROM student_etl.load_jobs WHERE path = '$failed_retry'")"
+echo "worker: retry($run) loaded the fixed file from failed/ and moved it to processed/"
+# A name too long for "<run_id>-<name>" is cut to fit, loaded once, never again.
+long="student-mat-$(printf 'x%.0s' $(seq 237)).csv"
+sed -n '1,45p' "$SAMPLE" > "$INBOX/.long.tmp"; [ "$(id -u)" = 0 ] && chown postgres "$INBOX/.long.tmp"
+mv "$INBOX/.long.tmp" "$INBOX/$long"   # (deliver's "<name>.part" would be too long itself)
+wait_for "SELECT count(*) FROM student_etl.load_runs WHERE file_path LIKE '%xxxxxxxx.csv' AND status = 'loaded'" 1
+sleep 1.5
+[ "$(q "SELECT count(*) FROM student_etl.load_runs WHERE file_path LIKE '%xxxxxxxx.csv'")" = 1 ] && [ ! -e "$INBOX/$long" ] &&
+  [ -n "$(compgen -G "$DELIV/processed/*xxxxxxxx.csv")" ] || fail "a long name: $(ls "$DELIV/processed" "$INBOX")"
+[ -z "$(ls -A "$DELIV/claimed")" ] || fail "claimed/ not empty: $(ls -A "$DELIV/claimed")"
+[ "$(q "SELECT count(*) FROM student_etl.load_jobs WHERE spool AND moved_to IS NULL")" = 0 ] || fail "a spool job without its move"
+q "ALTER SYSTEM RESET student_etl.inbox_dir"; q "SELECT pg_reload_conf()" >/dev/null
+echo "worker: a 253-byte name loaded once and moved under a cut name; claimed/ is empty"
+
 # --- Queue: the worker wakes on enqueue (its poll interval is now 10 minutes; SIGHUP reloads it).
 q "ALTER SYSTEM SET student_etl.worker_naptime = '10min'"; q "SELECT pg_reload_conf()" >/dev/null
 sleep 1
@@ -136,24 +174,24 @@ old_pid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'student_etl 
 q "BEGIN; $(for i in 1 2 3 4 5 6 7 8; do printf "SELECT student_etl.enqueue('%s');" "$QUEUE/student-mat-$i.csv"; done) COMMIT;" >/dev/null
 # Kill -9 the worker once a job is done and others are not.
 for _ in $(seq 400); do
-  done_jobs=$(q "SELECT count(*) FROM student_etl.load_jobs WHERE state = 'done'")
+  done_jobs=$(q "SELECT count(*) FROM student_etl.load_jobs WHERE state = 'done' AND path LIKE '$QUEUE/%'")
   [ "$done_jobs" -ge 1 ] && break
   sleep 0.02
 done
 [ "$done_jobs" -ge 1 ] && [ "$done_jobs" -lt 8 ] || fail "could not catch the worker mid-queue ($done_jobs done)"
 kill -9 "$old_pid"
 echo "worker: killed the worker (pid $old_pid) with $done_jobs of 8 jobs done"
-wait_for "SELECT count(*) FROM student_etl.load_jobs WHERE state = 'done'" 8 60
+wait_for "SELECT count(*) FROM student_etl.load_jobs WHERE state = 'done' AND path LIKE '$QUEUE/%'" 8 60
 new_pid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'student_etl worker'")
 [ -n "$new_pid" ] && [ "$new_pid" != "$old_pid" ] || fail "worker was not restarted"
 [ "$(q "SELECT count(DISTINCT r.run_id) || ' ' || bool_and(r.status = 'loaded') || ' ' || sum(r.rows_loaded)
-         FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id)")" = "8 true $((395 * (8 * 120 + 36)))" ] ||
+         FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id) WHERE j.path LIKE '$QUEUE/%'")" = "8 true $((395 * (8 * 120 + 36)))" ] ||
   fail "jobs not loaded exactly once: $(q "SELECT job_id, state, run_id, attempts FROM student_etl.load_jobs")"
 [ "$(q "SELECT count(*) FROM student_etl.load_runs WHERE file_path LIKE '$QUEUE/%'")" = 8 ] ||
   fail "a queued file was loaded twice"
-[ "$(q "SELECT count(*) FROM student_etl.student_performance sp JOIN student_etl.load_jobs j USING (run_id)")" = "$((395 * (8 * 120 + 36)))" ] ||
+[ "$(q "SELECT count(*) FROM student_etl.student_performance sp JOIN student_etl.load_jobs j USING (run_id) WHERE j.path LIKE '$QUEUE/%'")" = "$((395 * (8 * 120 + 36)))" ] ||
   fail "fact rows of the queued jobs do not add up"
-echo "worker: restarted (pid $new_pid), all 8 jobs done exactly once ($(q "SELECT string_agg(attempts::text, ',' ORDER BY job_id) FROM student_etl.load_jobs") attempts)"
+echo "worker: restarted (pid $new_pid), all 8 jobs done exactly once ($(q "SELECT string_agg(attempts::text, ',' ORDER BY job_id) FROM student_etl.load_jobs WHERE path LIKE '$QUEUE/%'") attempts)"
 
 # Enqueued twice, the same file is loaded once and skipped once; the worker wakes on enqueue.
 twice=$QUEUE/student-por-twice.csv
@@ -197,8 +235,36 @@ q "SELECT student_etl.unschedule_load('mat-every-two-days'), student_etl.unsched
   fail "unschedule_load left jobs"
 echo "worker: unscheduled"
 
-# --- Clean shutdown; no crash other than the one we caused.
+# --- A job whose loads keep ending in a crash is given up after student_etl.max_attempts (3)
+# starts: failed with that reason, never started again.
+crashing=$QUEUE/student-mat-crashing.csv
+make_big() { head -n 1 "$SAMPLE"; for _ in $(seq 1500); do tail -n +2 "$SAMPLE"; done; }
+make_big > "$crashing"; [ "$(id -u)" = 0 ] && chown postgres "$crashing"
+j=$(q "SELECT student_etl.enqueue('$crashing')")
+for attempt in 1 2 3; do
+  pid=
+  for _ in $(seq 600); do
+    pid=$(q "SELECT p.pid FROM pg_stat_progress_copy p JOIN pg_stat_activity a USING (pid)
+              WHERE a.backend_type = 'student_etl worker' AND p.bytes_processed > 0" 2>/dev/null || true)
+    [ -n "$pid" ] && break
+    sleep 0.05
+  done
+  [ -n "$pid" ] || fail "attempt $attempt: the crashing job never ran ($(q "SELECT state, attempts FROM student_etl.load_jobs WHERE job_id = $j"))"
+  kill -9 "$pid"
+  sleep 0.5
+  wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'student_etl worker'" 1 30
+done
+wait_for "SELECT state || ' ' || attempts FROM student_etl.load_jobs WHERE job_id = $j" "failed 3" 30
+q "SELECT error FROM student_etl.load_jobs WHERE job_id = $j" | grep -q "given up after 3 attempts" ||
+  fail "the error of the given-up job: $(q "SELECT error FROM student_etl.load_jobs WHERE job_id = $j")"
+[ "$(q "SELECT r.status FROM student_etl.load_jobs j JOIN student_etl.load_runs r USING (run_id) WHERE job_id = $j")" = failed ] ||
+  fail "no failed run for the given-up job"
+sleep 1
+[ "$(q "SELECT state || ' ' || attempts FROM student_etl.load_jobs WHERE job_id = $j")" = "failed 3" ] || fail "the job ran again"
+echo "worker: a job crashing its loads was given up after 3 starts: $(q "SELECT error FROM student_etl.load_jobs WHERE job_id = $j")"
+
+# --- Clean shutdown; no crash other than the four we caused.
 as_postgres "$PG_BIN/pg_ctl" -D "$WORK/data" -m fast -w stop >/dev/null || fail "server did not stop"
-[ "$(grep -c 'terminated by signal' "$LOG")" = 1 ] || fail "unexpected crash in the log"
+[ "$(grep -c 'terminated by signal' "$LOG")" = 4 ] || fail "unexpected crash in the log"
 grep -Eq "TRAP|PANIC" "$LOG" && fail "assertion failure or PANIC in the log"
 echo "worker: ok"

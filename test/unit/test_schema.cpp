@@ -129,15 +129,43 @@ TEST(Schema, InferSubjectFromPath)
     EXPECT_EQ(infer_subject_from_path("student-mat"), "math");
 }
 
-TEST(Schema, InferSubjectLooksAtTheFileNameOnly)
+TEST(Schema, InferSubjectFromAnyTokenOfTheName)
+{
+    // Dated names, prefixed copies, and the run id a failed file carries back into the inbox.
+    EXPECT_EQ(infer_subject_from_path("/in/2026-11-25_student-por.csv"), "portuguese");
+    EXPECT_EQ(infer_subject_from_path("/in/20261125-student-mat.csv"), "math");
+    EXPECT_EQ(infer_subject_from_path("kaggle-student-por.csv"), "portuguese");
+    EXPECT_EQ(infer_subject_from_path("/in/12-student-mat.csv"), "math");
+    EXPECT_EQ(infer_subject_from_path("my-student-mat.csv"), "math");
+    EXPECT_EQ(infer_subject_from_path("student_mat.csv"), "math");
+    EXPECT_EQ(infer_subject_from_path("MATHS.csv"), "math");
+    EXPECT_EQ(infer_subject_from_path("mathematics-2025.csv"), "math");
+    EXPECT_EQ(infer_subject_from_path("portuguese.csv"), "portuguese");
+    EXPECT_EQ(infer_subject_from_path("por2024.csv"), "portuguese");
+    EXPECT_EQ(infer_subject_from_path("student-mat-mat.csv"), "math");
+}
+
+TEST(Schema, InferSubjectNeedsAWholeToken)
 {
     EXPECT_EQ(infer_subject_from_path(""), std::nullopt);
     EXPECT_EQ(infer_subject_from_path("/data/student-mat/delivery.csv"), std::nullopt);
     EXPECT_EQ(infer_subject_from_path("/data/student-mat/"), std::nullopt);
-    EXPECT_EQ(infer_subject_from_path("my-student-mat.csv"), std::nullopt);
-    EXPECT_EQ(infer_subject_from_path("student_mat.csv"), std::nullopt);
     EXPECT_EQ(infer_subject_from_path("student-ma.csv"), std::nullopt);
     EXPECT_EQ(infer_subject_from_path("students.csv"), std::nullopt);
+    EXPECT_EQ(infer_subject_from_path("import.csv"), std::nullopt);
+    EXPECT_EQ(infer_subject_from_path("format.csv"), std::nullopt);
+    EXPECT_EQ(infer_subject_from_path("deliveries.mat"), std::nullopt);   // the extension is not a token
+}
+
+TEST(Schema, InferSubjectRefusesNamesOfBoth)
+{
+    bool ambiguous = false;
+    EXPECT_EQ(infer_subject_from_path("/in/math-and-portuguese.csv", &ambiguous), std::nullopt);
+    EXPECT_TRUE(ambiguous);
+    EXPECT_EQ(infer_subject_from_path("/in/student-por.csv", &ambiguous), "portuguese");
+    EXPECT_FALSE(ambiguous);
+    EXPECT_EQ(infer_subject_from_path("/in/delivery.csv", &ambiguous), std::nullopt);
+    EXPECT_FALSE(ambiguous);
 }
 
 }  // namespace
