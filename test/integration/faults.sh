@@ -104,6 +104,22 @@ else
   note "disk full: SKIPPED -- mounting a tmpfs was refused here (not root, or no CAP_SYS_ADMIN); this guarantee was not tested"
 fi
 
+# 4b. An in-place edit of the same size that puts the modification time back (cp -p,
+#     rsync --inplace -t) while the file is read: refused, not recorded under the old checksum.
+EDITED="$DATA_DIR/student-mat-edited.csv"
+cp -p "$BIG" "$EDITED"; chmod a+r "$EDITED"
+before=$(table_counts)
+start_load "$EDITED"
+wait_loading >/dev/null || fail "in-place edit: the load never started parsing"
+mtime=$(stat -c %Y "$EDITED")
+printf 'X' | dd of="$EDITED" bs=1 seek=$(( $(stat -c %s "$EDITED") - 10 )) conv=notrunc status=none
+touch -d "@$mtime" "$EDITED"
+wait "$LOADER"
+out=$(cat "$DATA_DIR/load.out")
+grep -q "changed while it was being loaded" <<< "$out" || fail "in-place edit: unexpected outcome: $out"
+expect_nothing_written "$before" "in-place edit"
+note "in-place edit restoring the modification time: refused ($(head -n 1 <<< "$out" | cut -c1-80)...)"
+
 # 5. Readers during a load see the old data or the new, never part of the run. The reader
 #    samples while the load is running; tuples already written must be invisible.
 start_load "$BIG"

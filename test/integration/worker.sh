@@ -159,8 +159,25 @@ sleep 1.5
   [ -n "$(compgen -G "$DELIV/processed/*xxxxxxxx.csv")" ] || fail "a long name: $(ls "$DELIV/processed" "$INBOX")"
 [ -z "$(ls -A "$DELIV/claimed")" ] || fail "claimed/ not empty: $(ls -A "$DELIV/claimed")"
 [ "$(q "SELECT count(*) FROM student_etl.load_jobs WHERE spool AND moved_to IS NULL")" = 0 ] || fail "a spool job without its move"
-q "ALTER SYSTEM RESET student_etl.inbox_dir"; q "SELECT pg_reload_conf()" >/dev/null
 echo "worker: a 253-byte name loaded once and moved under a cut name; claimed/ is empty"
+# A delivery renamed over one that is being loaded (write, then rename: the protocol) is a
+# new delivery: both are loaded, neither is moved unloaded.
+{ head -n 1 "$SAMPLE"; for _ in $(seq 600); do tail -n +2 "$SAMPLE"; done; } > "$WORK/first.csv"
+sed -n '1,46p' "$SAMPLE" > "$WORK/second.csv"
+deliver "$WORK/first.csv" "$INBOX/student-mat-replaced.csv"
+for _ in $(seq 400); do
+  [ -n "$(q "SELECT p.pid FROM pg_stat_progress_copy p JOIN pg_stat_activity a USING (pid)
+              WHERE a.backend_type = 'student_etl worker' AND p.bytes_processed > 0")" ] && break
+  sleep 0.02
+done
+deliver "$WORK/second.csv" "$INBOX/student-mat-replaced.csv"
+wait_for "SELECT count(*) FROM student_etl.load_runs WHERE file_path LIKE '%student-mat-replaced.csv' AND status = 'loaded'" 2 30
+[ "$(ls "$DELIV/processed" | grep -c -- '-student-mat-replaced.csv$')" = 2 ] && [ ! -e "$INBOX/student-mat-replaced.csv" ] ||
+  fail "a delivery renamed over one being loaded: $(ls "$DELIV/processed" "$INBOX")"
+[ "$(q "SELECT string_agg(rows_loaded::text, ',' ORDER BY run_id) FROM student_etl.load_runs WHERE file_path LIKE '%student-mat-replaced.csv'")" = "$((600 * 395)),45" ] ||
+  fail "the two deliveries: $(q "SELECT run_id, status, rows_loaded FROM student_etl.load_runs WHERE file_path LIKE '%student-mat-replaced.csv'")"
+echo "worker: a delivery renamed over one being loaded was loaded after it; both moved to processed/"
+q "ALTER SYSTEM RESET student_etl.inbox_dir"; q "SELECT pg_reload_conf()" >/dev/null
 
 # --- Queue: the worker wakes on enqueue (its poll interval is now 10 minutes; SIGHUP reloads it).
 q "ALTER SYSTEM SET student_etl.worker_naptime = '10min'"; q "SELECT pg_reload_conf()" >/dev/null
