@@ -39,7 +39,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FACT_COLUMNS = ('school sex age address famsize pstatus medu fedu mjob fjob reason guardian '
                 'traveltime studytime failures schoolsup famsup paid activities nursery higher '
                 'internet romantic famrel freetime goout dalc walc health absences g1 g2 g3').split()
-ETL_TABLES = ('student_etl.student_performance, student_etl.rejected_rows, '
+ETL_TABLES = ('student_etl.student_performance_history, student_etl.rejected_rows, '
               'student_etl.run_facets, student_etl.load_jobs, student_etl.load_runs')
 
 
@@ -63,7 +63,7 @@ def setup(args):
     cur.execute("SELECT format('ALTER DATABASE %%I SET student_etl.allowed_dirs = %%L', "
                 "current_database(), %s)", (os.path.abspath(args.inputs),))
     cur.execute(cur.fetchone()[0])
-    like = ('(LIKE student_etl.student_performance INCLUDING CONSTRAINTS INCLUDING DEFAULTS)')
+    like = ('(LIKE student_etl.student_performance_history INCLUDING CONSTRAINTS INCLUDING DEFAULTS)')
     for t in ('bench_copy', 'bench_pgloader'):
         cur.execute('DROP TABLE IF EXISTS %s' % t)
         cur.execute('CREATE TABLE %s %s' % (t, like))
@@ -187,7 +187,7 @@ def measure(method, path, rows, admin, args):
             (path, 'math'), interval)
         if res != [('loaded', rows, 0)]:
             sys.exit('bench: student_etl.load(%s) returned %s, expected loaded %d rows' % (path, res, rows))
-        table = 'student_etl.student_performance'
+        table = 'student_etl.student_performance_history'
     elif method == 'copy':
         prepare(admin, 'bench_copy')
         s, _, n, base, peak, _ = run_sql(

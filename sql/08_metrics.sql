@@ -13,7 +13,7 @@ SELECT DISTINCT f.run_id, sum(students) OVER (PARTITION BY f.run_id, facet) = r.
   FROM student_etl.run_facets f JOIN student_etl.load_runs r USING (run_id) ORDER BY 1;
 
 -- 2. From here on: a warehouse holding just the sample, loaded fresh.
-TRUNCATE student_etl.student_performance, student_etl.rejected_rows, student_etl.run_facets,
+TRUNCATE student_etl.student_performance_history, student_etl.rejected_rows, student_etl.run_facets,
          student_etl.load_jobs, student_etl.load_runs;
 SELECT status, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
 SELECT * FROM student_etl.latest_runs \gset latest_

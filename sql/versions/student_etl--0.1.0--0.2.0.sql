@@ -616,3 +616,95 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
 
 -- The migrated dashboard roles get exactly the dashboard profile's rights.
 SELECT student_etl._apply_profile_rights(g.role) FROM student_etl.role_profiles g;
+
+-- ==== the analysts' model (issue 13) ===============================================================
+-- ---- current and history: the fact table keeps every delivery under a new name; ---------------
+-- ---- student_performance becomes the view of the current students (src/sql/22_current.sql) ----
+-- A rename keeps every row, the BRIN index, the grants already given and the extension's
+-- config_dump entry (kept by OID). Constraint and index names follow the table's new name, as
+-- a fresh install names them; validated_checks follows the constraint names.
+ALTER TABLE student_etl.student_performance RENAME TO student_performance_history;
+ALTER INDEX student_etl.student_performance_run_brin RENAME TO student_performance_history_run_brin;
+DO $rename$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT conname FROM pg_catalog.pg_constraint
+              WHERE conrelid = 'student_etl.student_performance_history'::pg_catalog.regclass
+                AND conname LIKE 'student\_performance\_%' AND conname NOT LIKE 'student\_performance\_history\_%' LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE student_etl.student_performance_history RENAME CONSTRAINT %I TO %I',
+                                  c.conname, 'student_performance_history_' || pg_catalog.substr(c.conname, 21));
+        UPDATE student_etl.validated_checks v
+           SET conname = 'student_performance_history_' || pg_catalog.substr(c.conname, 21)
+         WHERE v.conname = c.conname;
+    END LOOP;
+END
+$rename$;
+COMMENT ON TABLE student_etl.student_performance_history IS
+    'One row per loaded student record of every delivery (the history): the 33 attributes of the data dictionary, typed, plus subject, derived columns and lineage.';
+COMMENT ON TABLE student_etl.validated_checks IS
+    'CHECK constraints of student_performance_history that load() validates itself (snapshot taken at CREATE EXTENSION).';
+
+-- The latest successful load of each subject whose rows are kept (purge() never removes the
+-- latest, so "not purged" only makes the rule explicit): what "current" means for the
+-- student_performance view, dashboards and the analysts' questions.
+CREATE OR REPLACE VIEW student_etl.latest_runs AS
+SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_at, rows_loaded
+  FROM student_etl.load_runs
+ WHERE status = 'loaded' AND purged_at IS NULL
+ ORDER BY subject, run_id DESC;
+
+CREATE VIEW student_etl.student_performance AS
+SELECT p.*
+  FROM student_etl.student_performance_history p
+ WHERE p.run_id IN (SELECT r.run_id FROM student_etl.latest_runs r);
+COMMENT ON VIEW student_etl.student_performance IS
+    'The current students: every row of the latest loaded (not purged) delivery of each subject, columns as in student_performance_history. One row per student record of that delivery.';
+
+-- purge() deletes from the history (as src/sql/40_retention.sql).
+CREATE OR REPLACE FUNCTION student_etl._purge(caller regrole, keep_last integer, older_than interval)
+RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
+               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT student_etl._has_profile(caller, 'admin') THEN
+        RAISE EXCEPTION 'permission denied to purge deliveries' USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
+    END IF;
+    IF keep_last IS NULL OR keep_last < 1 THEN
+        RAISE EXCEPTION 'keep_last must be at least 1: the latest delivery of a subject is never purged'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR r IN SELECT x.run_id, x.subject, x.finished_at
+               FROM (SELECT lr.run_id, lr.subject, lr.finished_at,
+                            row_number() OVER (PARTITION BY lr.subject ORDER BY lr.run_id DESC) AS newer
+                       FROM student_etl.load_runs lr
+                      WHERE lr.status = 'loaded' AND lr.purged_at IS NULL) x
+              WHERE x.newer > keep_last
+                AND (older_than IS NULL OR x.finished_at < clock_timestamp() - older_than)
+              ORDER BY x.run_id LOOP
+        run_id := r.run_id;
+        subject := r.subject;
+        loaded_at := r.finished_at;
+        DELETE FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id;
+        GET DIAGNOSTICS students_removed = ROW_COUNT;
+        DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
+        GET DIAGNOSTICS rejects_removed = ROW_COUNT;
+        DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
+        DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
+        GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
+        UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- ---- rights of the analysts' model (as src/sql/91_analyst_privileges.sql) ---------------------------
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('analyst', 'TABLE student_etl.student_performance_history', 'SELECT');
+-- Every profile holder gets exactly its profiles' rights on the new objects too.
+SELECT student_etl._apply_profile_rights(g.role) FROM (SELECT DISTINCT role FROM student_etl.role_profiles) g;

@@ -1,5 +1,7 @@
--- Per-student metrics. Definitions (README, "Metrics"); the same rules are applied by the
--- loader when it aggregates (src/core/student_metrics.cpp) and tests check both agree.
+-- Per-student metrics of every loaded record (all deliveries; filter on run_id or join
+-- latest_runs for the current ones). Definitions (README, "Metrics"; docs/analyst.md); the same
+-- rules are applied by the loader when it aggregates (src/core/student_metrics.cpp) and tests
+-- check both agree.
 CREATE VIEW student_etl.student_metrics AS
 SELECT p.*,
        ((p.g3 - p.g1) / 2.0)::numeric(4,1) AS grade_slope,
@@ -17,16 +19,17 @@ SELECT p.*,
        greatest(p.medu, p.fedu) AS parent_education_level,
        (ARRAY['none', 'primary', '5th-9th grade', 'secondary', 'higher'])[greatest(p.medu, p.fedu) + 1]
            AS parent_education
-  FROM student_etl.student_performance p;
+  FROM student_etl.student_performance_history p;
 COMMENT ON VIEW student_etl.student_metrics IS
     'One row per loaded student with derived metrics: trend, pass, at-risk flag, alcohol index and level, study/absence bands, parental education.';
 
--- The latest successful load of each subject: what "current" means for dashboards and the
--- analysts' questions.
+-- The latest successful load of each subject whose rows are kept (purge() never removes the
+-- latest, so "not purged" only makes the rule explicit): what "current" means for the
+-- student_performance view, dashboards and the analysts' questions.
 CREATE VIEW student_etl.latest_runs AS
 SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_at, rows_loaded
   FROM student_etl.load_runs
- WHERE status = 'loaded'
+ WHERE status = 'loaded' AND purged_at IS NULL
  ORDER BY subject, run_id DESC;
 
 -- Group metrics over the latest load of each subject, one row per facet bucket.

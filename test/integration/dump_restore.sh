@@ -38,7 +38,7 @@ SQL
   "$DATA_DIR/student-mat-\\xff\\xfe-latin.csv" ] ||
   fail "a non-UTF-8 resolved name is not stored escaped: $(q -c "SELECT resolved_path FROM student_etl.load_runs")"
 
-state_sql="SELECT (SELECT count(*) FROM student_etl.student_performance) || ' ' ||
+state_sql="SELECT (SELECT count(*) FROM student_etl.student_performance_history) || ' ' ||
                   (SELECT count(*) FROM student_etl.rejected_rows) || ' ' ||
                   (SELECT count(*) FROM student_etl.reject_issues) || ' ' ||
                   (SELECT count(*) FROM student_etl.run_facets) || ' ' ||

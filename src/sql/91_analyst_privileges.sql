@@ -1,0 +1,5 @@
+-- Rights on the objects of the analysts' model (issue 13): the history, course matching,
+-- drift and trends. Same rules as 90_privileges.sql: at most SELECT, the lowest profile that
+-- may see it; views dashboards read withhold small groups themselves (docs/analyst.md).
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('analyst', 'TABLE student_etl.student_performance_history', 'SELECT');
