@@ -3,3 +3,7 @@
 -- may see it; views dashboards read withhold small groups themselves (docs/analyst.md).
 INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('analyst', 'TABLE student_etl.student_performance_history', 'SELECT');
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'TABLE student_etl.course_overlap', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.course_grades', 'SELECT'),
+    ('analyst', 'TABLE student_etl.course_matches', 'SELECT');
