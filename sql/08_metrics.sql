@@ -67,17 +67,17 @@ SELECT 'q1' AS question, count(*) AS differences FROM (
   (TABLE plain_q1 EXCEPT SELECT subject, mjob, students FROM student_etl.q1_mother_jobs_of_young_male_students)
   UNION ALL (SELECT subject, mjob, students FROM student_etl.q1_mother_jobs_of_young_male_students EXCEPT TABLE plain_q1)) d
 UNION ALL SELECT 'q2', count(*) FROM (
-  (TABLE plain_q2 EXCEPT TABLE student_etl.q2_rural_most_frequent_traveltime)
-  UNION ALL (TABLE student_etl.q2_rural_most_frequent_traveltime EXCEPT TABLE plain_q2)) d
+  (TABLE plain_q2 EXCEPT SELECT subject, traveltime, students FROM student_etl.q2_rural_most_frequent_traveltime)
+  UNION ALL (SELECT subject, traveltime, students FROM student_etl.q2_rural_most_frequent_traveltime EXCEPT TABLE plain_q2)) d
 UNION ALL SELECT 'q3', count(*) FROM (
   (TABLE plain_q3 EXCEPT SELECT subject, pstatus, rank, fjob, students FROM student_etl.q3_top_father_jobs_by_pstatus)
   UNION ALL (SELECT subject, pstatus, rank, fjob, students FROM student_etl.q3_top_father_jobs_by_pstatus EXCEPT TABLE plain_q3)) d
 UNION ALL SELECT 'q4', count(*) FROM (
-  (TABLE plain_q4 EXCEPT TABLE student_etl.q4_most_frequent_failures_by_famsize)
-  UNION ALL (TABLE student_etl.q4_most_frequent_failures_by_famsize EXCEPT TABLE plain_q4)) d
+  (TABLE plain_q4 EXCEPT SELECT subject, famsize, failures, students FROM student_etl.q4_most_frequent_failures_by_famsize)
+  UNION ALL (SELECT subject, famsize, failures, students FROM student_etl.q4_most_frequent_failures_by_famsize EXCEPT TABLE plain_q4)) d
 UNION ALL SELECT 'q5', count(*) FROM (
-  (TABLE plain_q5 EXCEPT TABLE student_etl.q5_median_absences_by_famrel_sex)
-  UNION ALL (TABLE student_etl.q5_median_absences_by_famrel_sex EXCEPT TABLE plain_q5)) d
+  (TABLE plain_q5 EXCEPT SELECT subject, famrel_band, sex, students, median_absences FROM student_etl.q5_median_absences_by_famrel_sex)
+  UNION ALL (SELECT subject, famrel_band, sex, students, median_absences FROM student_etl.q5_median_absences_by_famrel_sex EXCEPT TABLE plain_q5)) d
 ORDER BY 1;
 
 -- The views answer per subject: a portuguese delivery (here: the sample as CRLF) shows up

@@ -70,3 +70,80 @@ SELECT count(*) AS differences FROM (
           ambiguous, math_g1, math_g2, math_g3, portuguese_g1, portuguese_g2, portuguese_g3 FROM student_etl.course_matches
    EXCEPT ALL TABLE pairs_before)) d;
 SELECT math_students, portuguese_students, matched_pairs, students_in_both, students_total FROM student_etl.course_overlap;
+
+-- 7. Privacy: a dashboard viewer never sees a group under student_etl.min_group_size (5).
+CREATE ROLE student_etl_am_dash;
+CREATE ROLE student_etl_am_analyst;
+SELECT student_etl.grant_access('student_etl_am_dash', 'dashboard');
+SELECT student_etl.grant_access('student_etl_am_analyst', 'analyst');
+SET ROLE student_etl_am_dash;
+-- The viewer cannot lower the threshold for its session.
+SET student_etl.min_group_size = 1;
+-- Ages 20-22 of math are 3, 1 and 1 students: withheld, measures and counts NULL.
+SELECT subject, bucket, students, pass_rate, mean_g3, suppressed FROM student_etl.group_metrics
+ WHERE dimension = 'age' ORDER BY subject, bucket;
+-- Asking for the small buckets alone withholds them the same (the partition is the whole age
+-- dimension, whatever the query filters).
+SELECT subject, bucket, students, suppressed FROM student_etl.group_metrics
+ WHERE dimension = 'age' AND bucket IN ('21', '22') ORDER BY subject, bucket;
+SELECT count(*) FILTER (WHERE suppressed) AS withheld, count(*) AS cells,
+       count(*) FILTER (WHERE suppressed AND students IS NOT NULL) AS leaked
+  FROM student_etl.grade_distribution;
+SELECT * FROM student_etl.course_overlap;
+SELECT dimension, bucket, ambiguous, pairs, mean_math_g3, suppressed FROM student_etl.course_grades
+ WHERE dimension IN ('all', 'school') ORDER BY 1, 2, 3;
+RESET ROLE;
+SET ROLE student_etl_am_analyst;
+-- Analysts see every cell.
+SELECT (SELECT count(*) FROM student_etl.group_metrics WHERE suppressed)
+     + (SELECT count(*) FROM student_etl.grade_distribution WHERE suppressed)
+     + (SELECT count(*) FROM student_etl.course_grades WHERE suppressed) AS withheld_from_analyst;
+RESET ROLE;
+
+-- The subtraction attack, for every partition of every view with cells: what the viewer sees,
+-- next to the true counts (an analyst's view). In each partition, the total minus the
+-- published cells is the sum of the withheld ones: never one cell alone, never fewer than
+-- min_group_size students. Checked at the default (5) and at 40, where most cells go.
+CREATE TEMP TABLE true_cells (view text, part text, cell text, students bigint);
+CREATE TEMP TABLE seen_cells (view text, part text, cell text, students bigint, suppressed boolean);
+GRANT INSERT ON seen_cells TO student_etl_am_dash;
+CREATE TEMP VIEW all_cells AS
+SELECT 'group_trends' AS view, run_id || '/' || dimension AS part, bucket AS cell, students, suppressed FROM student_etl.group_trends
+UNION ALL SELECT 'group_metrics', subject || '/' || dimension, bucket, students, suppressed FROM student_etl.group_metrics
+UNION ALL SELECT 'grade_distribution', subject || '/' || school, g3::text, students, suppressed FROM student_etl.grade_distribution
+UNION ALL SELECT 'q1', subject, mjob, students, suppressed FROM student_etl.q1_mother_jobs_of_young_male_students
+UNION ALL SELECT 'q5', subject || '/' || famrel_band, sex, students::bigint, suppressed FROM student_etl.q5_median_absences_by_famrel_sex
+UNION ALL SELECT 'course_grades', dimension, bucket || '/' || ambiguous, pairs, suppressed FROM student_etl.course_grades;
+GRANT SELECT ON all_cells TO student_etl_am_dash;
+INSERT INTO true_cells SELECT view, part, cell, students FROM all_cells;
+SET ROLE student_etl_am_dash;
+INSERT INTO seen_cells SELECT * FROM all_cells;
+RESET ROLE;
+CREATE TEMP VIEW attack AS
+SELECT s.view, s.part, count(*) FILTER (WHERE s.suppressed) AS withheld,
+       sum(t.students) FILTER (WHERE s.suppressed) AS recovered_students,
+       count(*) FILTER (WHERE s.suppressed AND s.students IS NOT NULL) AS leaked,
+       count(*) FILTER (WHERE NOT s.suppressed AND t.students < current_setting('student_etl.min_group_size')::int) AS small_published
+  FROM seen_cells s JOIN true_cells t USING (view, part, cell)
+ GROUP BY s.view, s.part;
+SELECT view, count(*) AS partitions, sum(withheld) AS withheld_cells,
+       count(*) FILTER (WHERE withheld = 1 AND recovered_students IS NOT NULL
+                          AND (SELECT count(*) FROM true_cells t WHERE t.view = a.view AND t.part = a.part) > 1) AS single_withheld,
+       count(*) FILTER (WHERE recovered_students < current_setting('student_etl.min_group_size')::int
+                          AND withheld < (SELECT count(*) FROM true_cells t WHERE t.view = a.view AND t.part = a.part)) AS small_recovered,
+       sum(leaked) AS leaked, sum(small_published) AS small_published
+  FROM attack a GROUP BY view ORDER BY view;
+SET student_etl.min_group_size = 40;
+TRUNCATE true_cells, seen_cells;
+INSERT INTO true_cells SELECT view, part, cell, students FROM all_cells;
+SET ROLE student_etl_am_dash;
+INSERT INTO seen_cells SELECT * FROM all_cells;
+RESET ROLE;
+SELECT view, count(*) AS partitions, sum(withheld) AS withheld_cells,
+       count(*) FILTER (WHERE withheld = 1 AND recovered_students IS NOT NULL
+                          AND (SELECT count(*) FROM true_cells t WHERE t.view = a.view AND t.part = a.part) > 1) AS single_withheld,
+       count(*) FILTER (WHERE recovered_students < current_setting('student_etl.min_group_size')::int
+                          AND withheld < (SELECT count(*) FROM true_cells t WHERE t.view = a.view AND t.part = a.part)) AS small_recovered,
+       sum(leaked) AS leaked, sum(small_published) AS small_published
+  FROM attack a GROUP BY view ORDER BY view;
+RESET student_etl.min_group_size;

@@ -654,6 +654,214 @@ SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_a
  WHERE status = 'loaded' AND purged_at IS NULL
  ORDER BY subject, run_id DESC;
 
+-- ---- privacy: small groups withheld from dashboards (as src/sql/19_privacy.sql) ----------------
+-- Small groups are withheld from dashboards (docs/analyst.md, "Privacy"). Every aggregate view
+-- a dashboard reads marks each cell (a group of students and its measures) suppressed when the
+-- caller holds no student-level profile (analyst or above) and the cell is one of the cells
+-- _withheld() picks in its partition -- the cells that add up to one published total. Their
+-- measures read NULL and `suppressed` true.
+
+-- The setting student_etl.min_group_size (superuser-only, default 5), read from the library:
+-- calling this loads it, so a placeholder a viewer set before cannot stand in for it.
+CREATE FUNCTION student_etl._min_group_size()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'student_etl_min_group_size'
+LANGUAGE C STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION student_etl._min_group_size() IS
+    'Internal: the setting student_etl.min_group_size, from the loaded library.';
+
+-- Given the student counts of every cell of one partition (cells adding up to one total),
+-- how many cells, smallest first, the caller must not see: 0 for an analyst (or higher), or
+-- when no cell is under min_group_size; otherwise the fewest smallest cells that include
+-- every small one, at least two of them (one withheld cell alone would be the total minus the
+-- published ones) and together at least min_group_size students (so what subtraction from the
+-- total reveals is a group that large) -- or every cell, which withholds the total's whole
+-- split. Empty (NULL or 0) cells are no group and are ignored. Views rank their cells by
+-- (count, key) and withhold those ranked up to this number.
+CREATE FUNCTION student_etl._withheld(counts bigint[])
+RETURNS integer
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH settings AS (
+    SELECT student_etl._min_group_size() AS k
+), cells AS (
+    SELECT c.n, row_number() OVER (ORDER BY c.n) AS rank, sum(c.n) OVER (ORDER BY c.n ROWS UNBOUNDED PRECEDING) AS students
+      FROM pg_catalog.unnest(counts) AS c(n)
+     WHERE c.n > 0
+), small AS (
+    SELECT count(*) FILTER (WHERE c.n < s.k) AS cells, count(*) AS all_cells
+      FROM cells c, settings s
+)
+SELECT CASE
+         WHEN small.cells = 0 OR student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst') THEN 0
+         ELSE coalesce((SELECT min(c.rank) FROM cells c, settings s
+                         WHERE c.rank >= greatest(small.cells, 2) AND c.students >= s.k), small.all_cells)::integer
+       END
+  FROM small
+$$;
+COMMENT ON FUNCTION student_etl._withheld(bigint[]) IS
+    'Internal: how many of a partition''s cells (student counts), smallest first, the caller may not see: every cell under student_etl.min_group_size plus complementary cells (at least two, together at least min_group_size students); 0 for analysts and above.';
+
+-- ---- trends per group; group and run metrics withhold small groups (as src/sql/20_student_metrics.sql) ---
+-- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
+-- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics). Cells
+-- a dashboard may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one
+-- run's dimension, whose buckets add up to the run's 'all' row.
+CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
+WITH cells AS (
+    SELECT f.*, r.subject AS run_subject, r.finished_at,
+           row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
+               <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
+      FROM student_etl.run_facets f
+      JOIN student_etl.load_runs r ON r.run_id = f.run_id AND r.status = 'loaded'
+     WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
+)
+SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
+       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+       CASE WHEN NOT c.suppressed THEN c.students END AS students,
+       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+       c.suppressed
+  FROM cells c;
+
+-- Group metrics over the latest load of each subject, one row per facet bucket.
+CREATE OR REPLACE VIEW student_etl.group_metrics WITH (security_barrier) AS
+SELECT t.subject, t.dimension, t.bucket, t.students, t.pass_rate, t.mean_g1, t.mean_g2, t.mean_g3,
+       t.mean_grade, t.mean_absences, t.at_risk_share, t.mean_alcohol_index, t.suppressed
+  FROM student_etl.group_trends t
+ WHERE t.run_id IN (SELECT r.run_id FROM student_etl.latest_runs r);
+
+-- The same measures per load run, over time (facet 'all'), with the run's reject count.
+CREATE OR REPLACE VIEW student_etl.run_metrics WITH (security_barrier) AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_rejected,
+       t.pass_rate, t.mean_grade, t.mean_g3, t.mean_absences, t.at_risk_share, t.suppressed
+  FROM student_etl.load_runs r
+  JOIN student_etl.group_trends t ON t.run_id = r.run_id AND t.dimension = 'all'
+ WHERE r.status = 'loaded';
+
+-- ---- the questions withhold small groups (as src/sql/21_questions.sql) -------------------------
+-- Small cells are withheld from dashboards (19_privacy.sql): counts read NULL with suppressed =
+-- true; where the cell is an answer (a most frequent value, a top job, a median) the answer is
+-- withheld with its count. Each view names the partition whose cells add up to one total.
+
+-- The final-grade distribution per school, latest load of each subject (dashboard histogram).
+-- Partition: subject and school.
+CREATE OR REPLACE VIEW student_etl.grade_distribution WITH (security_barrier) AS
+SELECT subject, school, g3, CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key1 AS school, key2::smallint AS g3, students,
+               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'grades_school_g3') c;
+
+-- 1. The unique mother's jobs of male students younger than 20 (with how many such students).
+-- Partition: subject.
+CREATE OR REPLACE VIEW student_etl.q1_mother_jobs_of_young_male_students WITH (security_barrier) AS
+SELECT subject, mjob, CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, mjob, students,
+               row_number() OVER (PARTITION BY subject ORDER BY students, mjob)
+                   <= student_etl._withheld(array_agg(students::bigint) OVER (PARTITION BY subject)) AS suppressed
+          FROM (SELECT subject, key3 AS mjob, sum(students) AS students
+                  FROM student_etl.latest_facets
+                 WHERE facet = 'q1_sex_age_mjob' AND key1 = 'M' AND key2::int < 20
+                 GROUP BY subject, key3) j) c
+ ORDER BY subject, mjob;
+
+-- 2. The most frequent travel time of students living in rural areas; tied values all shown.
+-- Partition: subject (every travel time of rural students, shown or not).
+CREATE OR REPLACE VIEW student_etl.q2_rural_most_frequent_traveltime WITH (security_barrier) AS
+SELECT subject, CASE WHEN NOT suppressed THEN traveltime END AS traveltime,
+       CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key2::smallint AS traveltime, students,
+               rank() OVER (PARTITION BY subject ORDER BY students DESC) AS rnk,
+               row_number() OVER (PARTITION BY subject ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q2_address_traveltime' AND key1 = 'R') t
+ WHERE rnk = 1
+ ORDER BY subject, traveltime;
+
+-- 3. The top 3 father's jobs per parents' cohabitation status. rank is the position by count
+-- (descending); jobs with equal counts are ordered by name, so the cut at 3 is deterministic;
+-- tied_with_next says the next job has the same count (the tie the cut may have split).
+-- Partition: subject and pstatus (every father's job, shown or not).
+CREATE OR REPLACE VIEW student_etl.q3_top_father_jobs_by_pstatus WITH (security_barrier) AS
+SELECT subject, pstatus, rank, CASE WHEN NOT suppressed THEN fjob END AS fjob,
+       CASE WHEN NOT suppressed THEN students END AS students,
+       CASE WHEN NOT suppressed THEN tied_with_next END AS tied_with_next, suppressed
+  FROM (SELECT subject, key1 AS pstatus, key2 AS fjob, students,
+               row_number() OVER w AS rank,
+               coalesce(lead(students) OVER w = students, false) AS tied_with_next,
+               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q3_pstatus_fjob'
+        WINDOW w AS (PARTITION BY subject, key1 ORDER BY students DESC, key2)) t
+ WHERE rank <= 3
+ ORDER BY subject, pstatus, rank;
+
+-- 4. The most frequent number of past failures per family size; tied values all shown.
+-- Partition: subject and famsize (every number of failures, shown or not).
+CREATE OR REPLACE VIEW student_etl.q4_most_frequent_failures_by_famsize WITH (security_barrier) AS
+SELECT subject, famsize, CASE WHEN NOT suppressed THEN failures END AS failures,
+       CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key1 AS famsize, key2::smallint AS failures, students,
+               rank() OVER (PARTITION BY subject, key1 ORDER BY students DESC) AS rnk,
+               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q4_famsize_failures') t
+ WHERE rnk = 1
+ ORDER BY subject, famsize, failures;
+
+-- 5. Median absences for low (famrel 1-2) and average (famrel 3) family relationships, by sex.
+-- The median is percentile_cont(0.5) -- the mean of the values at 0-based positions
+-- floor((n-1)/2) and ceil((n-1)/2) of the sorted absences -- computed exactly from the
+-- per-run histogram of absences, without reading the students again.
+-- Partition: subject and famrel band (both sexes).
+CREATE OR REPLACE VIEW student_etl.q5_median_absences_by_famrel_sex WITH (security_barrier) AS
+WITH histogram AS (
+    SELECT subject, CASE WHEN key1::int <= 2 THEN 'low' ELSE 'average' END AS famrel_band,
+           key2 AS sex, key3::int AS absences, sum(students) AS n
+      FROM student_etl.latest_facets
+     WHERE facet = 'q5_famrel_sex_absences' AND key1::int <= 3
+     GROUP BY 1, 2, 3, 4
+), positioned AS (
+    SELECT h.*,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex ORDER BY absences) - n AS first_pos,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex) AS total
+      FROM histogram h
+), medians AS (
+    SELECT subject, famrel_band, sex, total AS students,
+           ((min(absences) FILTER (WHERE first_pos <= floor((total - 1) / 2.0) AND floor((total - 1) / 2.0) < first_pos + n)
+           + min(absences) FILTER (WHERE first_pos <= ceil((total - 1) / 2.0) AND ceil((total - 1) / 2.0) < first_pos + n))
+           / 2.0)::double precision AS median_absences
+      FROM positioned
+     GROUP BY subject, famrel_band, sex, total
+), cells AS (
+    SELECT m.*,
+           row_number() OVER (PARTITION BY subject, famrel_band ORDER BY students, sex)
+               <= student_etl._withheld(array_agg(students::bigint) OVER (PARTITION BY subject, famrel_band)) AS suppressed
+      FROM medians m
+)
+SELECT subject, famrel_band, sex, CASE WHEN NOT suppressed THEN students END AS students,
+       CASE WHEN NOT suppressed THEN median_absences END AS median_absences, suppressed
+  FROM cells
+ ORDER BY subject, famrel_band DESC, sex;
+
+-- ---- the current students (as src/sql/22_current.sql) ------------------------------------------
+-- The current students: the rows of the latest loaded, not purged delivery of each subject
+-- (latest_runs), each record of it once. This is what `SELECT * FROM student_performance`
+-- meant in the stack this replaces, where each delivery replaced the last; every delivery
+-- stays in student_performance_history.
 CREATE VIEW student_etl.student_performance AS
 SELECT p.*
   FROM student_etl.student_performance_history p
@@ -661,49 +869,7 @@ SELECT p.*
 COMMENT ON VIEW student_etl.student_performance IS
     'The current students: every row of the latest loaded (not purged) delivery of each subject, columns as in student_performance_history. One row per student record of that delivery.';
 
--- purge() deletes from the history (as src/sql/40_retention.sql).
-CREATE OR REPLACE FUNCTION student_etl._purge(caller regrole, keep_last integer, older_than interval)
-RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
-               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    r record;
-BEGIN
-    IF NOT student_etl._has_profile(caller, 'admin') THEN
-        RAISE EXCEPTION 'permission denied to purge deliveries' USING ERRCODE = 'insufficient_privilege',
-              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
-    END IF;
-    IF keep_last IS NULL OR keep_last < 1 THEN
-        RAISE EXCEPTION 'keep_last must be at least 1: the latest delivery of a subject is never purged'
-              USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    FOR r IN SELECT x.run_id, x.subject, x.finished_at
-               FROM (SELECT lr.run_id, lr.subject, lr.finished_at,
-                            row_number() OVER (PARTITION BY lr.subject ORDER BY lr.run_id DESC) AS newer
-                       FROM student_etl.load_runs lr
-                      WHERE lr.status = 'loaded' AND lr.purged_at IS NULL) x
-              WHERE x.newer > keep_last
-                AND (older_than IS NULL OR x.finished_at < clock_timestamp() - older_than)
-              ORDER BY x.run_id LOOP
-        run_id := r.run_id;
-        subject := r.subject;
-        loaded_at := r.finished_at;
-        DELETE FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id;
-        GET DIAGNOSTICS students_removed = ROW_COUNT;
-        DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
-        GET DIAGNOSTICS rejects_removed = ROW_COUNT;
-        DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
-        DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
-        GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
-        UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
-        RETURN NEXT;
-    END LOOP;
-END
-$$;
-
--- ---- one student across both courses (as src/sql/23_course_matches.sql) ---------------------------
+-- ---- one student across both courses (as src/sql/23_course_matches.sql) ------------------------
 -- One student across both courses. The data dictionary (student.txt) says 382 students belong
 -- to both datasets and are found by identical attributes; the UCI note's R script merges the
 -- two files on these 13: school, sex, age, address, famsize, Pstatus, Medu, Fedu, Mjob, Fjob,
@@ -746,52 +912,125 @@ COMMENT ON COLUMN student_etl.course_matches.portuguese_candidates IS
 
 -- How the two current deliveries overlap, one row. A student is counted once: an unambiguous
 -- pair is one student; an ambiguous combination with m math and p Portuguese records holds at
--- most least(m, p) students taking both courses, and is counted so (never m * p).
-CREATE VIEW student_etl.course_overlap AS
+-- most least(m, p) students taking both courses, and is counted so (never m * p). For
+-- dashboards each count is a cell of its own (19_privacy.sql); how the pairs split into
+-- unambiguous and ambiguous ones is in course_grades.
+CREATE VIEW student_etl.course_overlap WITH (security_barrier) AS
 WITH combinations AS (
-    SELECT ambiguous, count(*) AS pairs, least(min(math_candidates), min(portuguese_candidates)) AS students
+    SELECT count(*) AS pairs, least(min(math_candidates), min(portuguese_candidates)) AS students
       FROM student_etl.course_matches
-     GROUP BY ambiguous, school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason,
-              nursery, internet
+     GROUP BY school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, nursery, internet
 ), overlap AS (
     SELECT (SELECT r.run_id FROM student_etl.latest_runs r WHERE r.subject = 'math') AS math_run_id,
            (SELECT r.run_id FROM student_etl.latest_runs r WHERE r.subject = 'portuguese') AS portuguese_run_id,
            (SELECT count(*) FROM student_etl.student_performance p WHERE p.subject = 'math') AS math_students,
            (SELECT count(*) FROM student_etl.student_performance p WHERE p.subject = 'portuguese') AS portuguese_students,
-           coalesce(sum(c.pairs), 0) AS matched_pairs,
-           coalesce(sum(c.pairs) FILTER (WHERE NOT c.ambiguous), 0) AS unambiguous_pairs,
-           coalesce(sum(c.pairs) FILTER (WHERE c.ambiguous), 0) AS ambiguous_pairs,
-           count(*) FILTER (WHERE c.ambiguous) AS ambiguous_combinations,
-           coalesce(sum(c.students), 0) AS students_in_both
+           coalesce(sum(c.pairs), 0)::bigint AS matched_pairs,
+           coalesce(sum(c.students), 0)::bigint AS students_in_both
       FROM combinations c
+), cells AS (
+    SELECT o.*,
+           student_etl._withheld(ARRAY[o.math_students]) > 0 AS math_small,
+           student_etl._withheld(ARRAY[o.portuguese_students]) > 0 AS portuguese_small,
+           student_etl._withheld(ARRAY[o.matched_pairs]) > 0 AS pairs_small,
+           student_etl._withheld(ARRAY[o.students_in_both]) > 0 AS both_small
+      FROM overlap o
 )
-SELECT o.math_run_id, o.portuguese_run_id, o.math_students, o.portuguese_students, o.matched_pairs,
-       o.unambiguous_pairs, o.ambiguous_pairs, o.ambiguous_combinations, o.students_in_both,
-       o.math_students + o.portuguese_students - o.students_in_both AS students_total
-  FROM overlap o;
+SELECT c.math_run_id, c.portuguese_run_id,
+       CASE WHEN NOT c.math_small THEN c.math_students END AS math_students,
+       CASE WHEN NOT c.portuguese_small THEN c.portuguese_students END AS portuguese_students,
+       CASE WHEN NOT c.pairs_small THEN c.matched_pairs END AS matched_pairs,
+       CASE WHEN NOT c.both_small THEN c.students_in_both END AS students_in_both,
+       CASE WHEN NOT (c.math_small OR c.portuguese_small OR c.both_small)
+            THEN c.math_students + c.portuguese_students - c.students_in_both END AS students_total,
+       (c.math_small OR c.portuguese_small OR c.pairs_small OR c.both_small) AS suppressed
+  FROM cells c;
 COMMENT ON VIEW student_etl.course_overlap IS
     'One row: how the current math and Portuguese deliveries overlap. Counts of records, pairs and students; a student in both courses is counted once (docs/analyst.md).';
 
 -- Grade in math vs Portuguese for the same student, per group of matched pairs. Unambiguous
 -- pairs (one row per student) and ambiguous pairs (every pairing of a shared combination,
--- which may join two different students) are separate rows: shown, never mixed.
-CREATE VIEW student_etl.course_grades AS
-SELECT k.dimension, k.bucket, c.ambiguous, count(*) AS pairs,
-       round(avg(c.math_g3), 2) AS mean_math_g3,
-       round(avg(c.portuguese_g3), 2) AS mean_portuguese_g3,
-       round(avg(c.portuguese_g3 - c.math_g3), 2) AS mean_g3_difference,
-       round(count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 >= 10)::numeric / count(*), 4) AS passed_both_share,
-       round(count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 < 10)::numeric / count(*), 4) AS passed_math_only_share,
-       round(count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 >= 10)::numeric / count(*), 4) AS passed_portuguese_only_share,
-       round(count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 < 10)::numeric / count(*), 4) AS failed_both_share
-  FROM student_etl.course_matches c
- CROSS JOIN LATERAL (VALUES ('all', 'all'), ('school', c.school), ('sex', c.sex), ('address', c.address),
-                            ('age', c.age::text)) AS k(dimension, bucket)
- GROUP BY k.dimension, k.bucket, c.ambiguous;
+-- which may join two different students) are separate rows: shown, never mixed. Partition for
+-- dashboards: the dimension (its buckets, unambiguous and ambiguous, add up to all pairs).
+CREATE VIEW student_etl.course_grades WITH (security_barrier) AS
+WITH cells AS (
+    SELECT k.dimension, k.bucket, c.ambiguous, count(*) AS pairs,
+           avg(c.math_g3) AS math_g3, avg(c.portuguese_g3) AS portuguese_g3,
+           avg(c.portuguese_g3 - c.math_g3) AS g3_difference,
+           count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 >= 10) AS passed_both,
+           count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 < 10) AS passed_math_only,
+           count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 >= 10) AS passed_portuguese_only,
+           count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 < 10) AS failed_both
+      FROM student_etl.course_matches c
+     CROSS JOIN LATERAL (VALUES ('all', 'all'), ('school', c.school), ('sex', c.sex), ('address', c.address),
+                                ('age', c.age::text)) AS k(dimension, bucket)
+     GROUP BY k.dimension, k.bucket, c.ambiguous
+), ranked AS (
+    SELECT c.*,
+           row_number() OVER (PARTITION BY c.dimension ORDER BY c.pairs, c.bucket, c.ambiguous)
+               <= student_etl._withheld(array_agg(c.pairs) OVER (PARTITION BY c.dimension)) AS suppressed
+      FROM cells c
+)
+SELECT dimension, bucket, ambiguous,
+       CASE WHEN NOT suppressed THEN pairs END AS pairs,
+       CASE WHEN NOT suppressed THEN round(math_g3, 2) END AS mean_math_g3,
+       CASE WHEN NOT suppressed THEN round(portuguese_g3, 2) END AS mean_portuguese_g3,
+       CASE WHEN NOT suppressed THEN round(g3_difference, 2) END AS mean_g3_difference,
+       CASE WHEN NOT suppressed THEN round(passed_both::numeric / pairs, 4) END AS passed_both_share,
+       CASE WHEN NOT suppressed THEN round(passed_math_only::numeric / pairs, 4) END AS passed_math_only_share,
+       CASE WHEN NOT suppressed THEN round(passed_portuguese_only::numeric / pairs, 4) END AS passed_portuguese_only_share,
+       CASE WHEN NOT suppressed THEN round(failed_both::numeric / pairs, 4) END AS failed_both_share,
+       suppressed
+  FROM ranked;
 COMMENT ON VIEW student_etl.course_grades IS
     'Final grades of the same student in math and in Portuguese, per group (dimension all, school, sex, address, age) of matched pairs, unambiguous and ambiguous pairs apart.';
 
+-- ---- purge() deletes from the history (as src/sql/40_retention.sql) ----------------------------
+CREATE OR REPLACE FUNCTION student_etl._purge(caller regrole, keep_last integer, older_than interval)
+RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
+               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT student_etl._has_profile(caller, 'admin') THEN
+        RAISE EXCEPTION 'permission denied to purge deliveries' USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
+    END IF;
+    IF keep_last IS NULL OR keep_last < 1 THEN
+        RAISE EXCEPTION 'keep_last must be at least 1: the latest delivery of a subject is never purged'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR r IN SELECT x.run_id, x.subject, x.finished_at
+               FROM (SELECT lr.run_id, lr.subject, lr.finished_at,
+                            row_number() OVER (PARTITION BY lr.subject ORDER BY lr.run_id DESC) AS newer
+                       FROM student_etl.load_runs lr
+                      WHERE lr.status = 'loaded' AND lr.purged_at IS NULL) x
+              WHERE x.newer > keep_last
+                AND (older_than IS NULL OR x.finished_at < clock_timestamp() - older_than)
+              ORDER BY x.run_id LOOP
+        run_id := r.run_id;
+        subject := r.subject;
+        loaded_at := r.finished_at;
+        DELETE FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id;
+        GET DIAGNOSTICS students_removed = ROW_COUNT;
+        DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
+        GET DIAGNOSTICS rejects_removed = ROW_COUNT;
+        DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
+        DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
+        GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
+        UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
 -- ---- rights of the analysts' model (as src/sql/91_analyst_privileges.sql) ---------------------------
+-- New functions are nobody's but the owner's until a profile grants them (as 90_privileges.sql).
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA student_etl FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA student_etl FROM PUBLIC;
 -- Rights on the objects of the analysts' model (issue 13): the history, course matching,
 -- drift and trends. Same rules as 90_privileges.sql: at most SELECT, the lowest profile that
 -- may see it; views dashboards read withhold small groups themselves (docs/analyst.md).
@@ -801,5 +1040,10 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'TABLE student_etl.course_overlap', 'SELECT'),
     ('dashboard', 'TABLE student_etl.course_grades', 'SELECT'),
     ('analyst', 'TABLE student_etl.course_matches', 'SELECT');
+-- The views dashboards read call these with the viewer's rights (19_privacy.sql).
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
+    ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
+    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT');
 -- Every profile holder gets exactly its profiles' rights on the new objects too.
 SELECT student_etl._apply_profile_rights(g.role) FROM (SELECT DISTINCT role FROM student_etl.role_profiles) g;

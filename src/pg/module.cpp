@@ -20,6 +20,7 @@ char* inbox_dir = nullptr;
 int worker_naptime_ms = 10000;
 int inbox_settle_ms = 2000;
 int max_attempts = 3;
+int min_group_size = 5;
 bool worker_registered = false;
 
 namespace {
@@ -111,6 +112,17 @@ void _PG_init(void)
         "or a shutdown this many times is failed with that reason, and its file moved to failed/.",
         &max_attempts, 3, 1, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
+    // Privacy of the dashboards (docs/analyst.md): superuser-only, so that a viewer cannot lower
+    // it for its own session; read by the views through student_etl._min_group_size(), which
+    // loads this library -- so no placeholder a viewer set before can stand in for it.
+    DefineCustomIntVariable(
+        "student_etl.min_group_size",
+        "Smallest group of students a dashboard viewer may see a measure of.",
+        "Cells of the aggregate views over fewer students are withheld (NULL, suppressed = true) "
+        "from roles below the analyst profile, with complementary cells so that none can be "
+        "recovered from a published total. 1 withholds nothing.",
+        &min_group_size, 5, 1, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
     // The worker and its postmaster-time setting exist only when preloaded; a session that
     // loads the library later (load() without the worker) must not define a PGC_POSTMASTER
     // setting, which PostgreSQL refuses after startup.
@@ -132,3 +144,15 @@ void _PG_init(void)
 }
 
 }  // extern "C"
+
+namespace student_etl::pg {
+namespace {
+Datum min_group_size_impl(FunctionCallInfo /*fcinfo*/)
+{
+    PG_RETURN_INT32(min_group_size);
+}
+}  // namespace
+}  // namespace student_etl::pg
+
+// student_etl._min_group_size(): the setting, from this library's own variable.
+STUDENT_ETL_SQL_FUNCTION(student_etl_min_group_size, student_etl::pg::min_group_size_impl)

@@ -32,33 +32,46 @@ SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_a
  WHERE status = 'loaded' AND purged_at IS NULL
  ORDER BY subject, run_id DESC;
 
+-- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
+-- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics). Cells
+-- a dashboard may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one
+-- run's dimension, whose buckets add up to the run's 'all' row.
+CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
+WITH cells AS (
+    SELECT f.*, r.subject AS run_subject, r.finished_at,
+           row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
+               <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
+      FROM student_etl.run_facets f
+      JOIN student_etl.load_runs r ON r.run_id = f.run_id AND r.status = 'loaded'
+     WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
+)
+SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
+       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+       CASE WHEN NOT c.suppressed THEN c.students END AS students,
+       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+       c.suppressed
+  FROM cells c;
+
 -- Group metrics over the latest load of each subject, one row per facet bucket.
-CREATE VIEW student_etl.group_metrics AS
-SELECT f.subject, f.facet AS dimension,
-       CASE WHEN f.facet = 'all' THEN 'all' ELSE f.key1 END AS bucket,
-       f.students,
-       round(f.passed::numeric / f.students, 4) AS pass_rate,
-       round(f.sum_g1::numeric / f.students, 2) AS mean_g1,
-       round(f.sum_g2::numeric / f.students, 2) AS mean_g2,
-       round(f.sum_g3::numeric / f.students, 2) AS mean_g3,
-       round((f.sum_g1 + f.sum_g2 + f.sum_g3)::numeric / (3 * f.students), 2) AS mean_grade,
-       round(f.sum_absences::numeric / f.students, 2) AS mean_absences,
-       round(f.at_risk::numeric / f.students, 4) AS at_risk_share,
-       round(f.sum_alcohol_week::numeric / (7 * f.students), 2) AS mean_alcohol_index
-  FROM student_etl.run_facets f
-  JOIN student_etl.latest_runs r USING (run_id)
- WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%';
+CREATE VIEW student_etl.group_metrics WITH (security_barrier) AS
+SELECT t.subject, t.dimension, t.bucket, t.students, t.pass_rate, t.mean_g1, t.mean_g2, t.mean_g3,
+       t.mean_grade, t.mean_absences, t.at_risk_share, t.mean_alcohol_index, t.suppressed
+  FROM student_etl.group_trends t
+ WHERE t.run_id IN (SELECT r.run_id FROM student_etl.latest_runs r);
 
 -- The same measures per load run, over time (facet 'all'), with the run's reject count.
-CREATE VIEW student_etl.run_metrics AS
+CREATE VIEW student_etl.run_metrics WITH (security_barrier) AS
 SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_rejected,
-       round(f.passed::numeric / f.students, 4) AS pass_rate,
-       round((f.sum_g1 + f.sum_g2 + f.sum_g3)::numeric / (3 * f.students), 2) AS mean_grade,
-       round(f.sum_g3::numeric / f.students, 2) AS mean_g3,
-       round(f.sum_absences::numeric / f.students, 2) AS mean_absences,
-       round(f.at_risk::numeric / f.students, 4) AS at_risk_share
+       t.pass_rate, t.mean_grade, t.mean_g3, t.mean_absences, t.at_risk_share, t.suppressed
   FROM student_etl.load_runs r
-  JOIN student_etl.run_facets f ON f.run_id = r.run_id AND f.facet = 'all'
+  JOIN student_etl.group_trends t ON t.run_id = r.run_id AND t.dimension = 'all'
  WHERE r.status = 'loaded';
 
 -- The cells load() writes for a run, derived again from the fact table with the SQL rules

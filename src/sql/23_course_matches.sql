@@ -40,47 +40,75 @@ COMMENT ON COLUMN student_etl.course_matches.portuguese_candidates IS
 
 -- How the two current deliveries overlap, one row. A student is counted once: an unambiguous
 -- pair is one student; an ambiguous combination with m math and p Portuguese records holds at
--- most least(m, p) students taking both courses, and is counted so (never m * p).
-CREATE VIEW student_etl.course_overlap AS
+-- most least(m, p) students taking both courses, and is counted so (never m * p). For
+-- dashboards each count is a cell of its own (19_privacy.sql); how the pairs split into
+-- unambiguous and ambiguous ones is in course_grades.
+CREATE VIEW student_etl.course_overlap WITH (security_barrier) AS
 WITH combinations AS (
-    SELECT ambiguous, count(*) AS pairs, least(min(math_candidates), min(portuguese_candidates)) AS students
+    SELECT count(*) AS pairs, least(min(math_candidates), min(portuguese_candidates)) AS students
       FROM student_etl.course_matches
-     GROUP BY ambiguous, school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason,
-              nursery, internet
+     GROUP BY school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, nursery, internet
 ), overlap AS (
     SELECT (SELECT r.run_id FROM student_etl.latest_runs r WHERE r.subject = 'math') AS math_run_id,
            (SELECT r.run_id FROM student_etl.latest_runs r WHERE r.subject = 'portuguese') AS portuguese_run_id,
            (SELECT count(*) FROM student_etl.student_performance p WHERE p.subject = 'math') AS math_students,
            (SELECT count(*) FROM student_etl.student_performance p WHERE p.subject = 'portuguese') AS portuguese_students,
-           coalesce(sum(c.pairs), 0) AS matched_pairs,
-           coalesce(sum(c.pairs) FILTER (WHERE NOT c.ambiguous), 0) AS unambiguous_pairs,
-           coalesce(sum(c.pairs) FILTER (WHERE c.ambiguous), 0) AS ambiguous_pairs,
-           count(*) FILTER (WHERE c.ambiguous) AS ambiguous_combinations,
-           coalesce(sum(c.students), 0) AS students_in_both
+           coalesce(sum(c.pairs), 0)::bigint AS matched_pairs,
+           coalesce(sum(c.students), 0)::bigint AS students_in_both
       FROM combinations c
+), cells AS (
+    SELECT o.*,
+           student_etl._withheld(ARRAY[o.math_students]) > 0 AS math_small,
+           student_etl._withheld(ARRAY[o.portuguese_students]) > 0 AS portuguese_small,
+           student_etl._withheld(ARRAY[o.matched_pairs]) > 0 AS pairs_small,
+           student_etl._withheld(ARRAY[o.students_in_both]) > 0 AS both_small
+      FROM overlap o
 )
-SELECT o.math_run_id, o.portuguese_run_id, o.math_students, o.portuguese_students, o.matched_pairs,
-       o.unambiguous_pairs, o.ambiguous_pairs, o.ambiguous_combinations, o.students_in_both,
-       o.math_students + o.portuguese_students - o.students_in_both AS students_total
-  FROM overlap o;
+SELECT c.math_run_id, c.portuguese_run_id,
+       CASE WHEN NOT c.math_small THEN c.math_students END AS math_students,
+       CASE WHEN NOT c.portuguese_small THEN c.portuguese_students END AS portuguese_students,
+       CASE WHEN NOT c.pairs_small THEN c.matched_pairs END AS matched_pairs,
+       CASE WHEN NOT c.both_small THEN c.students_in_both END AS students_in_both,
+       CASE WHEN NOT (c.math_small OR c.portuguese_small OR c.both_small)
+            THEN c.math_students + c.portuguese_students - c.students_in_both END AS students_total,
+       (c.math_small OR c.portuguese_small OR c.pairs_small OR c.both_small) AS suppressed
+  FROM cells c;
 COMMENT ON VIEW student_etl.course_overlap IS
     'One row: how the current math and Portuguese deliveries overlap. Counts of records, pairs and students; a student in both courses is counted once (docs/analyst.md).';
 
 -- Grade in math vs Portuguese for the same student, per group of matched pairs. Unambiguous
 -- pairs (one row per student) and ambiguous pairs (every pairing of a shared combination,
--- which may join two different students) are separate rows: shown, never mixed.
-CREATE VIEW student_etl.course_grades AS
-SELECT k.dimension, k.bucket, c.ambiguous, count(*) AS pairs,
-       round(avg(c.math_g3), 2) AS mean_math_g3,
-       round(avg(c.portuguese_g3), 2) AS mean_portuguese_g3,
-       round(avg(c.portuguese_g3 - c.math_g3), 2) AS mean_g3_difference,
-       round(count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 >= 10)::numeric / count(*), 4) AS passed_both_share,
-       round(count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 < 10)::numeric / count(*), 4) AS passed_math_only_share,
-       round(count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 >= 10)::numeric / count(*), 4) AS passed_portuguese_only_share,
-       round(count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 < 10)::numeric / count(*), 4) AS failed_both_share
-  FROM student_etl.course_matches c
- CROSS JOIN LATERAL (VALUES ('all', 'all'), ('school', c.school), ('sex', c.sex), ('address', c.address),
-                            ('age', c.age::text)) AS k(dimension, bucket)
- GROUP BY k.dimension, k.bucket, c.ambiguous;
+-- which may join two different students) are separate rows: shown, never mixed. Partition for
+-- dashboards: the dimension (its buckets, unambiguous and ambiguous, add up to all pairs).
+CREATE VIEW student_etl.course_grades WITH (security_barrier) AS
+WITH cells AS (
+    SELECT k.dimension, k.bucket, c.ambiguous, count(*) AS pairs,
+           avg(c.math_g3) AS math_g3, avg(c.portuguese_g3) AS portuguese_g3,
+           avg(c.portuguese_g3 - c.math_g3) AS g3_difference,
+           count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 >= 10) AS passed_both,
+           count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 < 10) AS passed_math_only,
+           count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 >= 10) AS passed_portuguese_only,
+           count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 < 10) AS failed_both
+      FROM student_etl.course_matches c
+     CROSS JOIN LATERAL (VALUES ('all', 'all'), ('school', c.school), ('sex', c.sex), ('address', c.address),
+                                ('age', c.age::text)) AS k(dimension, bucket)
+     GROUP BY k.dimension, k.bucket, c.ambiguous
+), ranked AS (
+    SELECT c.*,
+           row_number() OVER (PARTITION BY c.dimension ORDER BY c.pairs, c.bucket, c.ambiguous)
+               <= student_etl._withheld(array_agg(c.pairs) OVER (PARTITION BY c.dimension)) AS suppressed
+      FROM cells c
+)
+SELECT dimension, bucket, ambiguous,
+       CASE WHEN NOT suppressed THEN pairs END AS pairs,
+       CASE WHEN NOT suppressed THEN round(math_g3, 2) END AS mean_math_g3,
+       CASE WHEN NOT suppressed THEN round(portuguese_g3, 2) END AS mean_portuguese_g3,
+       CASE WHEN NOT suppressed THEN round(g3_difference, 2) END AS mean_g3_difference,
+       CASE WHEN NOT suppressed THEN round(passed_both::numeric / pairs, 4) END AS passed_both_share,
+       CASE WHEN NOT suppressed THEN round(passed_math_only::numeric / pairs, 4) END AS passed_math_only_share,
+       CASE WHEN NOT suppressed THEN round(passed_portuguese_only::numeric / pairs, 4) END AS passed_portuguese_only_share,
+       CASE WHEN NOT suppressed THEN round(failed_both::numeric / pairs, 4) END AS failed_both_share,
+       suppressed
+  FROM ranked;
 COMMENT ON VIEW student_etl.course_grades IS
     'Final grades of the same student in math and in Portuguese, per group (dimension all, school, sex, address, age) of matched pairs, unambiguous and ambiguous pairs apart.';

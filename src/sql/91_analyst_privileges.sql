@@ -7,3 +7,8 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'TABLE student_etl.course_overlap', 'SELECT'),
     ('dashboard', 'TABLE student_etl.course_grades', 'SELECT'),
     ('analyst', 'TABLE student_etl.course_matches', 'SELECT');
+-- The views dashboards read call these with the viewer's rights (19_privacy.sql).
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
+    ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
+    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT');
