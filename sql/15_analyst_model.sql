@@ -2,7 +2,7 @@
 -- across both courses, drift, trends per group, small groups withheld from dashboards.
 \set VERBOSITY terse
 TRUNCATE student_etl.student_performance_history, student_etl.rejected_rows, student_etl.reject_issues,
-         student_etl.run_facets, student_etl.load_jobs, student_etl.load_runs;
+         student_etl.run_facets, student_etl.load_jobs, student_etl.load_runs RESTART IDENTITY;
 
 -- 1. Current and history. Two math deliveries: the history keeps both, student_performance
 -- (the seed's query) returns the latest one only, each record once.
@@ -147,3 +147,15 @@ SELECT view, count(*) AS partitions, sum(withheld) AS withheld_cells,
        sum(leaked) AS leaked, sum(small_published) AS small_published
   FROM attack a GROUP BY view ORDER BY view;
 RESET student_etl.min_group_size;
+
+-- 8. Every metric is documented in the catalog: the columns of the metric views that are not
+-- an attribute of the data dictionary or a key carry a comment.
+SELECT c.relname, a.attname
+  FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
+ WHERE c.relnamespace = 'student_etl'::regnamespace AND c.relkind = 'v'
+   AND c.relname NOT IN ('access', 'load_history', 'queue_history', 'reject_reasons', 'scheduled_loads',
+                         'latest_facets', 'student_performance')
+   AND col_description(c.oid, a.attnum) IS NULL
+   AND a.attname NOT IN (SELECT attname FROM pg_attribute
+                          WHERE attrelid = 'student_etl.student_performance_history'::regclass AND attnum > 0)
+ ORDER BY 1, 2;
