@@ -159,3 +159,56 @@ SELECT c.relname, a.attname
    AND a.attname NOT IN (SELECT attname FROM pg_attribute
                           WHERE attrelid = 'student_etl.student_performance_history'::regclass AND attnum > 0)
  ORDER BY 1, 2;
+
+-- 5. Drift against the previous delivery of the same subject. The shuffled copies drift by
+-- nothing; then a delivery of 12 math students (the bad-rows file) drifts a lot.
+SELECT run_id, previous_run_id, flagged_measures, codes_appeared, codes_vanished, student_count_flagged
+  FROM student_etl.delivery_drift_summary ORDER BY run_id;
+SELECT count(*) AS measures, count(*) FILTER (WHERE shift <> 0) AS moved FROM student_etl.delivery_drift;
+SELECT run_id, status, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat-badrows.csv');
+SELECT kind, column_name, code, previous_value, current_value, shift, score, threshold, change, flagged
+  FROM student_etl.delivery_drift
+ WHERE run_id = 6 AND (kind = 'students' OR column_name IN ('g3', 'absences', 'school', 'mjob'))
+ ORDER BY kind, column_name, code;
+SELECT run_id, previous_run_id, flagged_measures, flagged_means, flagged_shares, codes_appeared, codes_vanished,
+       student_count_flagged, suppressed_measures
+  FROM student_etl.delivery_drift_summary WHERE run_id = 6;
+-- Plain SQL over the two deliveries: every mean and share equal, the codes that appeared and
+-- vanished the same.
+SELECT count(*) AS mean_differences FROM (
+  SELECT 'g3' AS c, round(avg(g3) FILTER (WHERE run_id = 6) - avg(g3) FILTER (WHERE run_id = 4), 4) AS shift
+    FROM student_etl.student_performance_history
+  UNION ALL SELECT 'absences', round(avg(absences) FILTER (WHERE run_id = 6) - avg(absences) FILTER (WHERE run_id = 4), 4)
+    FROM student_etl.student_performance_history
+  UNION ALL SELECT 'age', round(avg(age) FILTER (WHERE run_id = 6) - avg(age) FILTER (WHERE run_id = 4), 4)
+    FROM student_etl.student_performance_history
+  EXCEPT SELECT column_name, shift FROM student_etl.delivery_drift WHERE run_id = 6 AND kind = 'mean') d;
+SELECT count(*) AS share_differences FROM (
+  SELECT mjob, round(count(*) FILTER (WHERE run_id = 6)::numeric / 12 - count(*) FILTER (WHERE run_id = 4)::numeric / 395, 4) AS shift
+    FROM student_etl.student_performance_history WHERE run_id IN (4, 6) GROUP BY mjob
+  EXCEPT SELECT code, shift FROM student_etl.delivery_drift WHERE run_id = 6 AND column_name = 'mjob') d;
+SELECT (SELECT array_agg(DISTINCT fjob ORDER BY fjob) FROM student_etl.student_performance_history
+         WHERE run_id = 4 AND fjob NOT IN (SELECT fjob FROM student_etl.student_performance_history WHERE run_id = 6)) AS plain_vanished_fjob,
+       (SELECT array_agg(code ORDER BY code) FROM student_etl.delivery_drift
+         WHERE run_id = 6 AND column_name = 'fjob' AND change = 'vanished') AS drift_vanished_fjob;
+-- Thresholds are settings: a looser share threshold flags fewer shares.
+SET student_etl.drift_share_threshold = 0.5;
+SELECT flagged_shares, codes_appeared + codes_vanished AS appeared_or_vanished FROM student_etl.delivery_drift_summary WHERE run_id = 6;
+RESET student_etl.drift_share_threshold;
+-- A dashboard sees the drift of 12 students with their small codes withheld, never a share
+-- of fewer than 5 students in either delivery.
+SET ROLE student_etl_am_dash;
+SELECT kind, column_name, code, current_value, flagged, change, suppressed FROM student_etl.delivery_drift
+ WHERE run_id = 6 AND (kind = 'students' OR column_name IN ('school', 'mjob')) ORDER BY kind, column_name, code;
+RESET ROLE;
+CREATE TEMP TABLE seen_drift AS SELECT * FROM student_etl.delivery_drift WHERE false;
+GRANT INSERT ON seen_drift TO student_etl_am_dash;
+SET ROLE student_etl_am_dash;
+INSERT INTO seen_drift SELECT * FROM student_etl.delivery_drift;
+RESET ROLE;
+SELECT count(*) FILTER (WHERE s.suppressed) AS withheld,
+       count(*) FILTER (WHERE NOT s.suppressed AND s.kind = 'share'
+                          AND ((t.current_value * 12 BETWEEN 0.5 AND 4.5) OR (t.previous_value * 395 BETWEEN 0.5 AND 4.5))) AS small_published,
+       count(*) FILTER (WHERE s.suppressed AND s.current_value IS NOT NULL) AS leaked
+  FROM seen_drift s JOIN student_etl.delivery_drift t USING (run_id, kind, column_name, code)
+ WHERE s.run_id = 6;

@@ -985,6 +985,144 @@ SELECT dimension, bucket, ambiguous,
 COMMENT ON VIEW student_etl.course_grades IS
     'Final grades of the same student in math and in Portuguese, per group (dimension all, school, sex, address, age) of matched pairs, unambiguous and ambiguous pairs apart.';
 
+-- ---- as src/sql/24_drift.sql -------------------------------------------------------------------
+-- Drift: each kept loaded delivery against the previous kept loaded delivery of the same
+-- subject. One row per measure: the student count (kind students), the mean of each numeric
+-- column (kind mean), the share of each code of each coded or yes/no column (kind share).
+-- score is what the threshold is compared with (see the column comments); flagged says it is
+-- reached, or that a code appeared or vanished. Thresholds: the settings
+-- student_etl.drift_mean_threshold, drift_share_threshold, drift_count_threshold.
+
+-- The drift setting for a kind of measure (mean, share, students), from the library.
+CREATE FUNCTION student_etl._drift_threshold(kind text)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'student_etl_drift_threshold'
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION student_etl._drift_threshold(text) IS
+    'Internal: the setting student_etl.drift_<kind>_threshold (mean, share, students -> count), from the loaded library.';
+
+CREATE VIEW student_etl.delivery_drift WITH (security_barrier) AS
+WITH runs AS (
+    SELECT r.run_id, r.subject, r.finished_at,
+           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+      FROM student_etl.load_runs r
+     WHERE r.status = 'loaded' AND r.purged_at IS NULL
+), pairs AS (
+    SELECT * FROM runs WHERE previous_run_id IS NOT NULL
+), facts AS (
+    SELECT p.* FROM student_etl.student_performance_history p
+     WHERE p.run_id IN (SELECT run_id FROM pairs UNION SELECT previous_run_id FROM pairs)
+), numbers AS (
+    SELECT p.run_id, v.column_name, count(v.value) AS n, avg(v.value) AS mean, stddev_pop(v.value) AS sd
+      FROM facts p
+     CROSS JOIN LATERAL (VALUES ('age', p.age), ('medu', p.medu), ('fedu', p.fedu), ('traveltime', p.traveltime),
+                                ('studytime', p.studytime), ('failures', p.failures), ('famrel', p.famrel),
+                                ('freetime', p.freetime), ('goout', p.goout), ('dalc', p.dalc), ('walc', p.walc),
+                                ('health', p.health), ('absences', p.absences), ('g1', p.g1), ('g2', p.g2),
+                                ('g3', p.g3)) AS v(column_name, value)
+     GROUP BY p.run_id, v.column_name
+), codes AS (
+    SELECT p.run_id, v.column_name, v.code, count(*) AS n
+      FROM facts p
+     CROSS JOIN LATERAL (VALUES ('school', p.school), ('sex', p.sex), ('address', p.address),
+                                ('famsize', p.famsize), ('pstatus', p.pstatus), ('mjob', p.mjob), ('fjob', p.fjob),
+                                ('reason', p.reason), ('guardian', p.guardian),
+                                ('schoolsup', CASE WHEN p.schoolsup THEN 'yes' WHEN NOT p.schoolsup THEN 'no' END),
+                                ('famsup', CASE WHEN p.famsup THEN 'yes' WHEN NOT p.famsup THEN 'no' END),
+                                ('paid', CASE WHEN p.paid THEN 'yes' WHEN NOT p.paid THEN 'no' END),
+                                ('activities', CASE WHEN p.activities THEN 'yes' WHEN NOT p.activities THEN 'no' END),
+                                ('nursery', CASE WHEN p.nursery THEN 'yes' WHEN NOT p.nursery THEN 'no' END),
+                                ('higher', CASE WHEN p.higher THEN 'yes' WHEN NOT p.higher THEN 'no' END),
+                                ('internet', CASE WHEN p.internet THEN 'yes' WHEN NOT p.internet THEN 'no' END),
+                                ('romantic', CASE WHEN p.romantic THEN 'yes' WHEN NOT p.romantic THEN 'no' END))
+                 AS v(column_name, code)
+     WHERE v.code IS NOT NULL
+     GROUP BY p.run_id, v.column_name, v.code
+), code_totals AS (
+    SELECT run_id, column_name, sum(n) AS n FROM codes GROUP BY run_id, column_name
+), students AS (
+    SELECT run_id, count(*) AS n FROM facts GROUP BY run_id
+), measures AS (
+    -- kind students: previous and current count; score = |relative change|.
+    SELECT pr.subject, pr.run_id, pr.previous_run_id, pr.finished_at, 'students' AS kind,
+           NULL::text AS column_name, NULL::text AS code,
+           b.n::numeric AS previous_value, a.n::numeric AS current_value, (a.n - b.n)::numeric AS shift,
+           abs(a.n - b.n)::numeric / b.n AS score, NULL::text AS change,
+           b.n AS previous_students, a.n AS current_students
+      FROM pairs pr
+      JOIN students a ON a.run_id = pr.run_id
+      JOIN students b ON b.run_id = pr.previous_run_id
+    UNION ALL
+    -- kind mean: score = |shift| in standard deviations of the previous delivery.
+    SELECT pr.subject, pr.run_id, pr.previous_run_id, pr.finished_at, 'mean', a.column_name, NULL,
+           b.mean, a.mean, a.mean - b.mean,
+           CASE WHEN b.sd > 0 THEN abs(a.mean - b.mean) / b.sd
+                WHEN a.mean <> b.mean THEN 'Infinity'::numeric ELSE 0 END,
+           NULL, b.n, a.n
+      FROM pairs pr
+      JOIN numbers a ON a.run_id = pr.run_id
+      JOIN numbers b ON b.run_id = pr.previous_run_id AND b.column_name = a.column_name
+    UNION ALL
+    -- kind share: score = |shift| of the code's share; a code in one delivery only appeared or vanished.
+    SELECT pr.subject, pr.run_id, pr.previous_run_id, pr.finished_at, 'share', k.column_name, k.code,
+           coalesce(b.n, 0)::numeric / bt.n, coalesce(a.n, 0)::numeric / at.n,
+           coalesce(a.n, 0)::numeric / at.n - coalesce(b.n, 0)::numeric / bt.n,
+           abs(coalesce(a.n, 0)::numeric / at.n - coalesce(b.n, 0)::numeric / bt.n),
+           CASE WHEN b.n IS NULL THEN 'appeared' WHEN a.n IS NULL THEN 'vanished' END,
+           coalesce(b.n, 0), coalesce(a.n, 0)
+      FROM pairs pr
+      JOIN (SELECT DISTINCT pr2.run_id, c.column_name, c.code
+              FROM pairs pr2 JOIN codes c ON c.run_id IN (pr2.run_id, pr2.previous_run_id)) k ON k.run_id = pr.run_id
+      JOIN code_totals at ON at.run_id = pr.run_id AND at.column_name = k.column_name
+      JOIN code_totals bt ON bt.run_id = pr.previous_run_id AND bt.column_name = k.column_name
+      LEFT JOIN codes a ON a.run_id = pr.run_id AND a.column_name = k.column_name AND a.code = k.code
+      LEFT JOIN codes b ON b.run_id = pr.previous_run_id AND b.column_name = k.column_name AND b.code = k.code
+), cells AS (
+    -- Withheld from dashboards (19_privacy.sql): a count or mean of a delivery under the minimum;
+    -- a code's shares when its students are few in either delivery, with complementary codes of
+    -- the same column, decided for each delivery's counts (codes absent from one count nothing).
+    SELECT m.*,
+           CASE WHEN m.kind = 'share' THEN
+                row_number() OVER (PARTITION BY m.run_id, m.kind, m.column_name
+                                   ORDER BY m.previous_students = 0, m.previous_students, m.code)
+                    <= student_etl._withheld(array_agg(m.previous_students) OVER (PARTITION BY m.run_id, m.kind, m.column_name))
+             OR row_number() OVER (PARTITION BY m.run_id, m.kind, m.column_name
+                                   ORDER BY m.current_students = 0, m.current_students, m.code)
+                    <= student_etl._withheld(array_agg(m.current_students) OVER (PARTITION BY m.run_id, m.kind, m.column_name))
+           ELSE student_etl._withheld(ARRAY[m.previous_students]) > 0
+             OR student_etl._withheld(ARRAY[m.current_students]) > 0
+           END AS suppressed,
+           student_etl._drift_threshold(m.kind)::numeric AS threshold
+      FROM measures m
+)
+SELECT subject, run_id, previous_run_id, finished_at AS loaded_at, kind, column_name, code,
+       CASE WHEN NOT suppressed THEN round(previous_value, 4) END AS previous_value,
+       CASE WHEN NOT suppressed THEN round(current_value, 4) END AS current_value,
+       CASE WHEN NOT suppressed THEN round(shift, 4) END AS shift,
+       CASE WHEN NOT suppressed THEN round(score, 4) END AS score,
+       threshold, change,
+       CASE WHEN change IS NOT NULL THEN true WHEN NOT suppressed THEN score >= threshold END AS flagged,
+       suppressed
+  FROM cells;
+COMMENT ON VIEW student_etl.delivery_drift IS
+    'Drift of each kept loaded delivery against the previous one of its subject: student count, mean of each numeric column, share of each code; flagged past the student_etl.drift_*_threshold settings or when a code appeared or vanished. Cells withheld from dashboards read NULL with suppressed = true.';
+
+-- One row per delivery with a previous one: how many measures drifted, for a dashboard panel.
+CREATE VIEW student_etl.delivery_drift_summary AS
+SELECT subject, run_id, previous_run_id, loaded_at,
+       count(*) FILTER (WHERE flagged) AS flagged_measures,
+       count(*) FILTER (WHERE flagged AND kind = 'mean') AS flagged_means,
+       count(*) FILTER (WHERE flagged AND kind = 'share') AS flagged_shares,
+       count(*) FILTER (WHERE change = 'appeared') AS codes_appeared,
+       count(*) FILTER (WHERE change = 'vanished') AS codes_vanished,
+       bool_or(flagged) FILTER (WHERE kind = 'students') AS student_count_flagged,
+       count(*) FILTER (WHERE suppressed) AS suppressed_measures
+  FROM student_etl.delivery_drift
+ GROUP BY subject, run_id, previous_run_id, loaded_at;
+COMMENT ON VIEW student_etl.delivery_drift_summary IS
+    'Per delivery with a previous one of its subject: how many measures of delivery_drift are flagged (means, shares), codes appeared and vanished, whether the student count drifted, and how many measures are withheld from you.';
+
 -- ---- every metric documented (as src/sql/29_metric_docs.sql) -----------------------------------
 -- Every metric documented where it is read: definition, unit, NULL handling (the long form is
 -- docs/analyst.md). Views sharing a measure share its text. Per-student metrics are never NULL
@@ -1067,6 +1205,30 @@ BEGIN
         ('q5_median_absences_by_famrel_sex', 'students', 'Students of the band and sex (count).', true),
         ('q5_median_absences_by_famrel_sex', 'median_absences', 'Median number of absences, percentile_cont(0.5): the mean of the two middle values for an even count.', true),
         ('q5_median_absences_by_famrel_sex', 'suppressed', 'The cell is withheld from you (partition: subject and famrel band).', false),
+        -- drift against the previous delivery of the subject
+        ('delivery_drift', 'run_id', 'The delivery (load_runs row).', false),
+        ('delivery_drift', 'previous_run_id', 'The previous kept loaded delivery of the same subject, compared with.', false),
+        ('delivery_drift', 'loaded_at', 'When the delivery finished loading.', false),
+        ('delivery_drift', 'kind', 'students (the number of students), mean (of a numeric column), share (of one code of a coded or yes/no column).', false),
+        ('delivery_drift', 'column_name', 'The column (NULL for kind students).', false),
+        ('delivery_drift', 'code', 'The code, for kind share (yes/no columns as yes and no).', false),
+        ('delivery_drift', 'previous_value', 'In the previous delivery: students (count), the mean (column units) or the share (0-1), 4 decimals.', true),
+        ('delivery_drift', 'current_value', 'In this delivery: students (count), the mean (column units) or the share (0-1), 4 decimals.', true),
+        ('delivery_drift', 'shift', 'current_value - previous_value (students, column units, or share points 0-1), 4 decimals.', true),
+        ('delivery_drift', 'score', 'What the threshold is compared with: students |shift| / previous count; mean |shift| / standard deviation of the previous delivery (Infinity if that is 0 and the mean moved); share |shift|.', true),
+        ('delivery_drift', 'threshold', 'The setting the score is compared with: student_etl.drift_count_threshold (students), drift_mean_threshold (mean), drift_share_threshold (share).', false),
+        ('delivery_drift', 'change', 'appeared (the code is in this delivery only) or vanished (in the previous one only); NULL otherwise.', false),
+        ('delivery_drift', 'flagged', 'score >= threshold, or the code appeared or vanished. NULL when suppressed, unless the code appeared or vanished.', false),
+        ('delivery_drift', 'suppressed', 'The measure is withheld from you: a delivery under student_etl.min_group_size students, or a code with few students in either delivery (and complementary codes of the column).', false),
+        ('delivery_drift_summary', 'flagged_measures', 'Measures of delivery_drift flagged (count; withheld ones not counted).', false),
+        ('delivery_drift_summary', 'flagged_means', 'Means flagged (count).', false),
+        ('delivery_drift_summary', 'flagged_shares', 'Code shares flagged, appeared and vanished codes included (count).', false),
+        ('delivery_drift_summary', 'codes_appeared', 'Codes in this delivery and not in the previous one (count).', false),
+        ('delivery_drift_summary', 'codes_vanished', 'Codes in the previous delivery and not in this one (count).', false),
+        ('delivery_drift_summary', 'student_count_flagged', 'The number of students changed past student_etl.drift_count_threshold. NULL when withheld.', false),
+        ('delivery_drift_summary', 'suppressed_measures', 'Measures withheld from you (count).', false),
+        ('delivery_drift_summary', 'previous_run_id', 'The previous kept loaded delivery of the same subject.', false),
+        ('delivery_drift_summary', 'loaded_at', 'When the delivery finished loading.', false),
         -- across courses
         ('course_overlap', 'math_students', 'Current math records (count).', true),
         ('course_overlap', 'portuguese_students', 'Current Portuguese records (count).', true),
@@ -1177,5 +1339,9 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
     ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
     ('dashboard', 'TABLE student_etl.group_trends', 'SELECT');
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'FUNCTION student_etl._drift_threshold(text)', 'EXECUTE'),
+    ('dashboard', 'TABLE student_etl.delivery_drift', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_drift_summary', 'SELECT');
 -- Every profile holder gets exactly its profiles' rights on the new objects too.
 SELECT student_etl._apply_profile_rights(g.role) FROM (SELECT DISTINCT role FROM student_etl.role_profiles) g;

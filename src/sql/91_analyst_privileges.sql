@@ -12,3 +12,7 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
     ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
     ('dashboard', 'TABLE student_etl.group_trends', 'SELECT');
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'FUNCTION student_etl._drift_threshold(text)', 'EXECUTE'),
+    ('dashboard', 'TABLE student_etl.delivery_drift', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_drift_summary', 'SELECT');

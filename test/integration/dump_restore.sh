@@ -47,7 +47,9 @@ state_sql="SELECT (SELECT count(*) FROM student_etl.student_performance_history)
                   (SELECT string_agg(job_id || ':' || state || ':' || enqueued_by::text, ',' ORDER BY job_id) FROM student_etl.load_jobs) || ' ' ||
                   (SELECT string_agg(role_name || ':' || profile, ',' ORDER BY role_name) FROM student_etl.access) || ' ' ||
                   (SELECT count(*) || ':' || count(*) FILTER (WHERE ambiguous) FROM student_etl.course_matches) || ' ' ||
-                  (SELECT row(o.*)::text FROM student_etl.course_overlap o)"
+                  (SELECT row(o.*)::text FROM student_etl.course_overlap o) || ' ' ||
+                  (SELECT count(*) || ':' || count(*) FILTER (WHERE flagged) FROM student_etl.delivery_drift) || ' ' ||
+                  (SELECT count(*) || ':' || sum(students) FROM student_etl.group_trends)"
 before=$(q -c "$state_sql")
 last_run=$(q -c "SELECT max(run_id) FROM student_etl.load_runs")
 last_job=$(q -c "SELECT max(job_id) FROM student_etl.load_jobs")
