@@ -212,3 +212,27 @@ SELECT count(*) FILTER (WHERE s.suppressed) AS withheld,
        count(*) FILTER (WHERE s.suppressed AND s.current_value IS NOT NULL) AS leaked
   FROM seen_drift s JOIN student_etl.delivery_drift t USING (run_id, kind, column_name, code)
  WHERE s.run_id = 6;
+
+-- 6. Trends per group across deliveries: every kept math delivery by school, with the change
+-- since the previous delivery; equal to plain SQL over the history, delivery by delivery.
+SELECT run_id, previous_run_id, bucket, students, pass_rate, mean_g3, students_change, pass_rate_change, mean_g3_change
+  FROM student_etl.group_trends WHERE subject = 'math' AND dimension = 'school' ORDER BY run_id, bucket;
+SELECT count(*) AS differences FROM (
+  (SELECT run_id, school, count(*) AS students, round(avg(passed::int), 4) AS pass_rate, round(avg(g3), 2) AS mean_g3
+     FROM student_etl.student_performance_history GROUP BY run_id, school
+   EXCEPT SELECT run_id, bucket, students, pass_rate, mean_g3 FROM student_etl.group_trends WHERE dimension = 'school')
+  UNION ALL
+  (SELECT run_id, bucket, students, pass_rate, mean_g3 FROM student_etl.group_trends WHERE dimension = 'school'
+   EXCEPT SELECT run_id, school, count(*), round(avg(passed::int), 4), round(avg(g3), 2)
+     FROM student_etl.student_performance_history GROUP BY run_id, school)) d;
+-- The dashboard's trend of the 12-student delivery: small groups withheld, their change too.
+SET ROLE student_etl_am_dash;
+SELECT run_id, dimension, bucket, students, pass_rate, suppressed, students_change, pass_rate_change
+  FROM student_etl.group_trends WHERE run_id = 6 AND dimension IN ('all', 'sex', 'age') ORDER BY dimension, bucket;
+RESET ROLE;
+DROP VIEW attack, all_cells;
+DROP TABLE seen_cells, true_cells, seen_drift;
+SELECT student_etl.revoke_access(r) FROM unnest(ARRAY['student_etl_am_dash', 'student_etl_am_analyst']) r;
+DROP ROLE student_etl_am_dash;
+DROP ROLE student_etl_am_analyst;
+\set VERBOSITY default

@@ -706,31 +706,47 @@ COMMENT ON FUNCTION student_etl._withheld(bigint[]) IS
 
 -- ---- trends per group; group and run metrics withhold small groups (as src/sql/20_student_metrics.sql) ---
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
--- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics). Cells
--- a dashboard may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one
--- run's dimension, whose buckets add up to the run's 'all' row.
+-- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
+-- the change since the same group of the previous delivery of the subject. Cells a dashboard
+-- may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one run's
+-- dimension, whose buckets add up to the run's 'all' row.
 CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
-WITH cells AS (
-    SELECT f.*, r.subject AS run_subject, r.finished_at,
+WITH runs AS (
+    SELECT r.run_id, r.subject, r.finished_at,
+           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+      FROM student_etl.load_runs r
+     WHERE r.status = 'loaded' AND r.purged_at IS NULL
+), cells AS (
+    SELECT f.*, r.subject AS run_subject, r.finished_at, r.previous_run_id,
            row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
                <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
       FROM student_etl.run_facets f
-      JOIN student_etl.load_runs r ON r.run_id = f.run_id AND r.status = 'loaded'
+      JOIN runs r ON r.run_id = f.run_id
      WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
+), published AS (
+    SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
+           CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+           CASE WHEN NOT c.suppressed THEN c.students END AS students,
+           CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+           CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+           CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+           c.suppressed, c.previous_run_id
+      FROM cells c
 )
-SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
-       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
-       CASE WHEN NOT c.suppressed THEN c.students END AS students,
-       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
-       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
-       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
-       c.suppressed
-  FROM cells c;
+SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pass_rate, p.mean_g1,
+       p.mean_g2, p.mean_g3, p.mean_grade, p.mean_absences, p.at_risk_share, p.mean_alcohol_index,
+       p.suppressed, p.previous_run_id,
+       p.students - q.students AS students_change,
+       p.pass_rate - q.pass_rate AS pass_rate_change,
+       p.mean_g3 - q.mean_g3 AS mean_g3_change,
+       p.mean_grade - q.mean_grade AS mean_grade_change
+  FROM published p
+  LEFT JOIN published q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
 
 -- Group metrics over the latest load of each subject, one row per facet bucket.
 CREATE OR REPLACE VIEW student_etl.group_metrics WITH (security_barrier) AS
@@ -1162,6 +1178,11 @@ BEGIN
         ('group_trends', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
         ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
         ('group_trends', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
+        ('group_trends', 'previous_run_id', 'The previous kept loaded delivery of the subject (NULL for the first).', false),
+        ('group_trends', 'students_change', 'students minus the same group''s students in the previous delivery (count). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'pass_rate_change', 'pass_rate minus the same group''s in the previous delivery (share points). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'mean_g3_change', 'mean_g3 minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'mean_grade_change', 'mean_grade minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
         ('group_metrics', 'dimension', 'What groups the students: all, school, sex, address, famsize, pstatus, age, study_time, alcohol_level, absence_band, parent_education.', false),
         ('group_metrics', 'bucket', 'The group within the dimension (all for dimension all).', false),
         ('group_metrics', 'students', 'Students in the group (count).', true),

@@ -33,31 +33,47 @@ SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_a
  ORDER BY subject, run_id DESC;
 
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
--- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics). Cells
--- a dashboard may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one
--- run's dimension, whose buckets add up to the run's 'all' row.
+-- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
+-- the change since the same group of the previous delivery of the subject. Cells a dashboard
+-- may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one run's
+-- dimension, whose buckets add up to the run's 'all' row.
 CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
-WITH cells AS (
-    SELECT f.*, r.subject AS run_subject, r.finished_at,
+WITH runs AS (
+    SELECT r.run_id, r.subject, r.finished_at,
+           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+      FROM student_etl.load_runs r
+     WHERE r.status = 'loaded' AND r.purged_at IS NULL
+), cells AS (
+    SELECT f.*, r.subject AS run_subject, r.finished_at, r.previous_run_id,
            row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
                <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
       FROM student_etl.run_facets f
-      JOIN student_etl.load_runs r ON r.run_id = f.run_id AND r.status = 'loaded'
+      JOIN runs r ON r.run_id = f.run_id
      WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
+), published AS (
+    SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
+           CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+           CASE WHEN NOT c.suppressed THEN c.students END AS students,
+           CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+           CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+           CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+           CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+           c.suppressed, c.previous_run_id
+      FROM cells c
 )
-SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
-       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
-       CASE WHEN NOT c.suppressed THEN c.students END AS students,
-       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
-       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
-       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
-       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
-       c.suppressed
-  FROM cells c;
+SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pass_rate, p.mean_g1,
+       p.mean_g2, p.mean_g3, p.mean_grade, p.mean_absences, p.at_risk_share, p.mean_alcohol_index,
+       p.suppressed, p.previous_run_id,
+       p.students - q.students AS students_change,
+       p.pass_rate - q.pass_rate AS pass_rate_change,
+       p.mean_g3 - q.mean_g3 AS mean_g3_change,
+       p.mean_grade - q.mean_grade AS mean_grade_change
+  FROM published p
+  LEFT JOIN published q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
 
 -- Group metrics over the latest load of each subject, one row per facet bucket.
 CREATE VIEW student_etl.group_metrics WITH (security_barrier) AS
