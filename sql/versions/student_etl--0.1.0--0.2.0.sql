@@ -705,23 +705,26 @@ COMMENT ON FUNCTION student_etl._withheld(bigint[]) IS
     'Internal: how many of a partition''s cells (student counts), smallest first, the caller may not see: every cell under student_etl.min_group_size plus complementary cells (at least two, together at least min_group_size students); 0 for analysts and above.';
 
 -- ---- trends per group; group and run metrics withhold small groups (as src/sql/20_student_metrics.sql) ---
+-- Every kept loaded delivery (not purged) with the previous one of its subject: the order
+-- trends and drift follow.
+CREATE VIEW student_etl.delivery_sequence AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at,
+       lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+  FROM student_etl.load_runs r
+ WHERE r.status = 'loaded' AND r.purged_at IS NULL;
+
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
 -- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
 -- the change since the same group of the previous delivery of the subject. Cells a dashboard
 -- may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one run's
 -- dimension, whose buckets add up to the run's 'all' row.
 CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
-WITH runs AS (
-    SELECT r.run_id, r.subject, r.finished_at,
-           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
-      FROM student_etl.load_runs r
-     WHERE r.status = 'loaded' AND r.purged_at IS NULL
-), cells AS (
-    SELECT f.*, r.subject AS run_subject, r.finished_at, r.previous_run_id,
+WITH cells AS (
+    SELECT f.*, r.subject AS run_subject, r.loaded_at AS finished_at, r.previous_run_id,
            row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
                <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
       FROM student_etl.run_facets f
-      JOIN runs r ON r.run_id = f.run_id
+      JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
      WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
 ), published AS (
     SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
@@ -1019,13 +1022,9 @@ COMMENT ON FUNCTION student_etl._drift_threshold(text) IS
     'Internal: the setting student_etl.drift_<kind>_threshold (mean, share, students -> count), from the loaded library.';
 
 CREATE VIEW student_etl.delivery_drift WITH (security_barrier) AS
-WITH runs AS (
-    SELECT r.run_id, r.subject, r.finished_at,
-           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
-      FROM student_etl.load_runs r
-     WHERE r.status = 'loaded' AND r.purged_at IS NULL
-), pairs AS (
-    SELECT * FROM runs WHERE previous_run_id IS NOT NULL
+WITH pairs AS (
+    SELECT d.run_id, d.subject, d.loaded_at AS finished_at, d.previous_run_id
+      FROM student_etl.delivery_sequence d WHERE d.previous_run_id IS NOT NULL
 ), facts AS (
     SELECT p.* FROM student_etl.student_performance_history p
      WHERE p.run_id IN (SELECT run_id FROM pairs UNION SELECT previous_run_id FROM pairs)
@@ -1178,23 +1177,14 @@ BEGIN
         ('group_trends', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
         ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
         ('group_trends', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
+        ('delivery_sequence', 'run_id', 'A kept loaded delivery (load_runs row).', false),
+        ('delivery_sequence', 'loaded_at', 'When it finished loading.', false),
+        ('delivery_sequence', 'previous_run_id', 'The previous kept loaded delivery of the same subject (NULL for the first).', false),
         ('group_trends', 'previous_run_id', 'The previous kept loaded delivery of the subject (NULL for the first).', false),
         ('group_trends', 'students_change', 'students minus the same group''s students in the previous delivery (count). NULL if either is withheld or the group is new.', false),
         ('group_trends', 'pass_rate_change', 'pass_rate minus the same group''s in the previous delivery (share points). NULL if either is withheld or the group is new.', false),
         ('group_trends', 'mean_g3_change', 'mean_g3 minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
         ('group_trends', 'mean_grade_change', 'mean_grade minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
-        ('group_metrics', 'dimension', 'What groups the students: all, school, sex, address, famsize, pstatus, age, study_time, alcohol_level, absence_band, parent_education.', false),
-        ('group_metrics', 'bucket', 'The group within the dimension (all for dimension all).', false),
-        ('group_metrics', 'students', 'Students in the group (count).', true),
-        ('group_metrics', 'pass_rate', 'Share of the group''s students with g3 >= 10: 0-1, 4 decimals.', true),
-        ('group_metrics', 'mean_g1', 'Mean first-period grade: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_g2', 'Mean second-period grade: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_grade', 'Mean of the three period grades over the group: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),
-        ('group_metrics', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
-        ('group_metrics', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
-        ('group_metrics', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
         ('latest_runs', 'file_path', 'The delivery''s file as given to load().', false),
         ('latest_runs', 'loaded_at', 'When the delivery finished loading.', false),
         ('latest_runs', 'rows_loaded', 'Records of the delivery loaded (count).', false),
@@ -1286,9 +1276,20 @@ BEGIN
         EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.%I.%I IS %L', c.view, c.col,
                                   c.doc || CASE WHEN c.can_be_withheld THEN suppressed_note ELSE '' END);
     END LOOP;
+    -- group_metrics is group_trends over the latest deliveries: the same texts.
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS doc
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'student_etl.group_trends'::pg_catalog.regclass AND a.attnum > 0
+                AND a.attname IN (SELECT m.attname FROM pg_catalog.pg_attribute m
+                                   WHERE m.attrelid = 'student_etl.group_metrics'::pg_catalog.regclass)
+                AND pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.group_metrics.%I IS %L', c.attname, c.doc);
+    END LOOP;
 END
 $comments$;
 
+COMMENT ON VIEW student_etl.delivery_sequence IS
+    'Every kept (loaded, not purged) delivery with the previous one of its subject: the order of trends and drift.';
 COMMENT ON VIEW student_etl.group_trends IS
     'Group measures of every kept loaded delivery: one row per run, dimension and bucket (trends per group across deliveries). Cells withheld from dashboards read NULL with suppressed = true.';
 COMMENT ON VIEW student_etl.group_metrics IS
@@ -1359,7 +1360,8 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
 INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
     ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
-    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT');
+    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_sequence', 'SELECT');
 INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._drift_threshold(text)', 'EXECUTE'),
     ('dashboard', 'TABLE student_etl.delivery_drift', 'SELECT'),

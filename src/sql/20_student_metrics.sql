@@ -32,23 +32,26 @@ SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_a
  WHERE status = 'loaded' AND purged_at IS NULL
  ORDER BY subject, run_id DESC;
 
+-- Every kept loaded delivery (not purged) with the previous one of its subject: the order
+-- trends and drift follow.
+CREATE VIEW student_etl.delivery_sequence AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at,
+       lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+  FROM student_etl.load_runs r
+ WHERE r.status = 'loaded' AND r.purged_at IS NULL;
+
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
 -- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
 -- the change since the same group of the previous delivery of the subject. Cells a dashboard
 -- may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one run's
 -- dimension, whose buckets add up to the run's 'all' row.
 CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
-WITH runs AS (
-    SELECT r.run_id, r.subject, r.finished_at,
-           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
-      FROM student_etl.load_runs r
-     WHERE r.status = 'loaded' AND r.purged_at IS NULL
-), cells AS (
-    SELECT f.*, r.subject AS run_subject, r.finished_at, r.previous_run_id,
+WITH cells AS (
+    SELECT f.*, r.subject AS run_subject, r.loaded_at AS finished_at, r.previous_run_id,
            row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
                <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
       FROM student_etl.run_facets f
-      JOIN runs r ON r.run_id = f.run_id
+      JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
      WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
 ), published AS (
     SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,

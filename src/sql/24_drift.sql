@@ -15,13 +15,9 @@ COMMENT ON FUNCTION student_etl._drift_threshold(text) IS
     'Internal: the setting student_etl.drift_<kind>_threshold (mean, share, students -> count), from the loaded library.';
 
 CREATE VIEW student_etl.delivery_drift WITH (security_barrier) AS
-WITH runs AS (
-    SELECT r.run_id, r.subject, r.finished_at,
-           lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
-      FROM student_etl.load_runs r
-     WHERE r.status = 'loaded' AND r.purged_at IS NULL
-), pairs AS (
-    SELECT * FROM runs WHERE previous_run_id IS NOT NULL
+WITH pairs AS (
+    SELECT d.run_id, d.subject, d.loaded_at AS finished_at, d.previous_run_id
+      FROM student_etl.delivery_sequence d WHERE d.previous_run_id IS NOT NULL
 ), facts AS (
     SELECT p.* FROM student_etl.student_performance_history p
      WHERE p.run_id IN (SELECT run_id FROM pairs UNION SELECT previous_run_id FROM pairs)

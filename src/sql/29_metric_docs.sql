@@ -36,23 +36,14 @@ BEGIN
         ('group_trends', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
         ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
         ('group_trends', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
+        ('delivery_sequence', 'run_id', 'A kept loaded delivery (load_runs row).', false),
+        ('delivery_sequence', 'loaded_at', 'When it finished loading.', false),
+        ('delivery_sequence', 'previous_run_id', 'The previous kept loaded delivery of the same subject (NULL for the first).', false),
         ('group_trends', 'previous_run_id', 'The previous kept loaded delivery of the subject (NULL for the first).', false),
         ('group_trends', 'students_change', 'students minus the same group''s students in the previous delivery (count). NULL if either is withheld or the group is new.', false),
         ('group_trends', 'pass_rate_change', 'pass_rate minus the same group''s in the previous delivery (share points). NULL if either is withheld or the group is new.', false),
         ('group_trends', 'mean_g3_change', 'mean_g3 minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
         ('group_trends', 'mean_grade_change', 'mean_grade minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
-        ('group_metrics', 'dimension', 'What groups the students: all, school, sex, address, famsize, pstatus, age, study_time, alcohol_level, absence_band, parent_education.', false),
-        ('group_metrics', 'bucket', 'The group within the dimension (all for dimension all).', false),
-        ('group_metrics', 'students', 'Students in the group (count).', true),
-        ('group_metrics', 'pass_rate', 'Share of the group''s students with g3 >= 10: 0-1, 4 decimals.', true),
-        ('group_metrics', 'mean_g1', 'Mean first-period grade: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_g2', 'Mean second-period grade: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_grade', 'Mean of the three period grades over the group: points 0-20, 2 decimals.', true),
-        ('group_metrics', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),
-        ('group_metrics', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
-        ('group_metrics', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
-        ('group_metrics', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
         ('latest_runs', 'file_path', 'The delivery''s file as given to load().', false),
         ('latest_runs', 'loaded_at', 'When the delivery finished loading.', false),
         ('latest_runs', 'rows_loaded', 'Records of the delivery loaded (count).', false),
@@ -144,9 +135,20 @@ BEGIN
         EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.%I.%I IS %L', c.view, c.col,
                                   c.doc || CASE WHEN c.can_be_withheld THEN suppressed_note ELSE '' END);
     END LOOP;
+    -- group_metrics is group_trends over the latest deliveries: the same texts.
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS doc
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'student_etl.group_trends'::pg_catalog.regclass AND a.attnum > 0
+                AND a.attname IN (SELECT m.attname FROM pg_catalog.pg_attribute m
+                                   WHERE m.attrelid = 'student_etl.group_metrics'::pg_catalog.regclass)
+                AND pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.group_metrics.%I IS %L', c.attname, c.doc);
+    END LOOP;
 END
 $comments$;
 
+COMMENT ON VIEW student_etl.delivery_sequence IS
+    'Every kept (loaded, not purged) delivery with the previous one of its subject: the order of trends and drift.';
 COMMENT ON VIEW student_etl.group_trends IS
     'Group measures of every kept loaded delivery: one row per run, dimension and bucket (trends per group across deliveries). Cells withheld from dashboards read NULL with suppressed = true.';
 COMMENT ON VIEW student_etl.group_metrics IS

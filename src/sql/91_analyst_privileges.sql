@@ -11,7 +11,8 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
 INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
     ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
-    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT');
+    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_sequence', 'SELECT');
 INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._drift_threshold(text)', 'EXECUTE'),
     ('dashboard', 'TABLE student_etl.delivery_drift', 'SELECT'),
