@@ -150,7 +150,7 @@ SELECT c.relname, a.attname
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
  WHERE c.relnamespace = 'student_etl'::regnamespace AND c.relkind = 'v'
    AND c.relname NOT IN ('access', 'load_history', 'queue_history', 'reject_reasons', 'scheduled_loads',
-                         'latest_facets', 'student_performance')
+                         'latest_facets', 'student_performance') AND c.relname NOT LIKE '\_%'
    AND col_description(c.oid, a.attnum) IS NULL
    AND a.attname NOT IN (SELECT attname FROM pg_attribute
                           WHERE attrelid = 'student_etl.student_performance_history'::regclass AND attnum > 0)

@@ -713,34 +713,36 @@ SELECT r.run_id, r.subject, r.finished_at AS loaded_at,
   FROM student_etl.load_runs r
  WHERE r.status = 'loaded' AND r.purged_at IS NULL;
 
+-- The cells of every kept loaded delivery's group measures, as the caller may see them: one
+-- row per run and facet bucket; cells a dashboard may not see (19_privacy.sql) read NULL with
+-- suppressed = true. A partition is one run's dimension, whose buckets add up to the run's
+-- 'all' row. Internal: group_trends, group_metrics and run_metrics read it (a filter on
+-- run_id or dimension reaches run_facets, so the latest delivery costs the same at any history).
+CREATE VIEW student_etl._group_cells AS
+SELECT c.run_id, c.subject, c.loaded_at, c.previous_run_id, c.facet AS dimension,
+       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+       CASE WHEN NOT c.suppressed THEN c.students END AS students,
+       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+       c.suppressed
+  FROM (SELECT f.run_id, f.subject, f.facet, f.key1, f.students, f.passed, f.at_risk, f.sum_g1, f.sum_g2,
+               f.sum_g3, f.sum_absences, f.sum_alcohol_week, r.loaded_at, r.previous_run_id,
+               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
+                   <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
+          FROM student_etl.run_facets f
+          JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
+         WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%') c;
+
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
 -- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
--- the change since the same group of the previous delivery of the subject. Cells a dashboard
--- may not see (19_privacy.sql) read NULL with suppressed = true; a partition is one run's
--- dimension, whose buckets add up to the run's 'all' row.
+-- the change since the same group of the previous delivery of the subject.
 CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
-WITH cells AS (
-    SELECT f.*, r.subject AS run_subject, r.loaded_at AS finished_at, r.previous_run_id,
-           row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
-               <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
-      FROM student_etl.run_facets f
-      JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
-     WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%'
-), published AS (
-    SELECT c.run_id, c.run_subject AS subject, c.finished_at AS loaded_at, c.facet AS dimension,
-           CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
-           CASE WHEN NOT c.suppressed THEN c.students END AS students,
-           CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
-           CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
-           CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
-           CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
-           CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
-           CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
-           CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
-           CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
-           c.suppressed, c.previous_run_id
-      FROM cells c
-)
 SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pass_rate, p.mean_g1,
        p.mean_g2, p.mean_g3, p.mean_grade, p.mean_absences, p.at_risk_share, p.mean_alcohol_index,
        p.suppressed, p.previous_run_id,
@@ -748,22 +750,22 @@ SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pa
        p.pass_rate - q.pass_rate AS pass_rate_change,
        p.mean_g3 - q.mean_g3 AS mean_g3_change,
        p.mean_grade - q.mean_grade AS mean_grade_change
-  FROM published p
-  LEFT JOIN published q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
+  FROM student_etl._group_cells p
+  LEFT JOIN student_etl._group_cells q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
 
 -- Group metrics over the latest load of each subject, one row per facet bucket.
 CREATE OR REPLACE VIEW student_etl.group_metrics WITH (security_barrier) AS
 SELECT t.subject, t.dimension, t.bucket, t.students, t.pass_rate, t.mean_g1, t.mean_g2, t.mean_g3,
        t.mean_grade, t.mean_absences, t.at_risk_share, t.mean_alcohol_index, t.suppressed
-  FROM student_etl.group_trends t
- WHERE t.run_id IN (SELECT r.run_id FROM student_etl.latest_runs r);
+  FROM student_etl.latest_runs r
+ CROSS JOIN LATERAL (SELECT * FROM student_etl._group_cells c WHERE c.run_id = r.run_id OFFSET 0) t;
 
 -- The same measures per load run, over time (facet 'all'), with the run's reject count.
 CREATE OR REPLACE VIEW student_etl.run_metrics WITH (security_barrier) AS
 SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_rejected,
        t.pass_rate, t.mean_grade, t.mean_g3, t.mean_absences, t.at_risk_share, t.suppressed
   FROM student_etl.load_runs r
-  JOIN student_etl.group_trends t ON t.run_id = r.run_id AND t.dimension = 'all'
+  JOIN student_etl._group_cells t ON t.run_id = r.run_id AND t.dimension = 'all'
  WHERE r.status = 'loaded';
 
 -- ---- the questions withhold small groups (as src/sql/21_questions.sql) -------------------------
@@ -1288,6 +1290,8 @@ BEGIN
 END
 $comments$;
 
+COMMENT ON VIEW student_etl._group_cells IS
+    'Internal: the group cells of every kept delivery as the caller may see them (small groups withheld below the analyst profile); read by group_trends, group_metrics, run_metrics.';
 COMMENT ON VIEW student_etl.delivery_sequence IS
     'Every kept (loaded, not purged) delivery with the previous one of its subject: the order of trends and drift.';
 COMMENT ON VIEW student_etl.group_trends IS

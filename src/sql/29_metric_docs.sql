@@ -147,6 +147,8 @@ BEGIN
 END
 $comments$;
 
+COMMENT ON VIEW student_etl._group_cells IS
+    'Internal: the group cells of every kept delivery as the caller may see them (small groups withheld below the analyst profile); read by group_trends, group_metrics, run_metrics.';
 COMMENT ON VIEW student_etl.delivery_sequence IS
     'Every kept (loaded, not purged) delivery with the previous one of its subject: the order of trends and drift.';
 COMMENT ON VIEW student_etl.group_trends IS
