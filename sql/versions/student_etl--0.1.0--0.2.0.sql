@@ -681,25 +681,32 @@ COMMENT ON FUNCTION student_etl._min_group_size() IS
 -- (count, key) and withhold those ranked up to this number.
 CREATE FUNCTION student_etl._withheld(counts bigint[])
 RETURNS integer
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-WITH settings AS (
-    SELECT student_etl._min_group_size() AS k
-), cells AS (
-    SELECT c.n, row_number() OVER (ORDER BY c.n) AS rank, sum(c.n) OVER (ORDER BY c.n ROWS UNBOUNDED PRECEDING) AS students
-      FROM pg_catalog.unnest(counts) AS c(n)
-     WHERE c.n > 0
-), small AS (
-    SELECT count(*) FILTER (WHERE c.n < s.k) AS cells, count(*) AS all_cells
-      FROM cells c, settings s
-)
-SELECT CASE
-         WHEN small.cells = 0 OR student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst') THEN 0
-         ELSE coalesce((SELECT min(c.rank) FROM cells c, settings s
-                         WHERE c.rank >= greatest(small.cells, 2) AND c.students >= s.k), small.all_cells)::integer
-       END
-  FROM small
+DECLARE
+    k constant integer := student_etl._min_group_size();
+    sorted bigint[];
+    cells integer;
+    small integer := 0;
+    students bigint := 0;
+BEGIN
+    SELECT pg_catalog.array_agg(c.n ORDER BY c.n) INTO sorted FROM pg_catalog.unnest(counts) AS c(n) WHERE c.n > 0;
+    cells := coalesce(pg_catalog.cardinality(sorted), 0);
+    WHILE small < cells AND sorted[small + 1] < k LOOP
+        small := small + 1;
+    END LOOP;
+    IF small = 0 OR student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst') THEN
+        RETURN 0;
+    END IF;
+    FOR i IN 1 .. cells LOOP
+        students := students + sorted[i];
+        IF i >= greatest(small, 2) AND students >= k THEN
+            RETURN i;
+        END IF;
+    END LOOP;
+    RETURN cells;
+END
 $$;
 COMMENT ON FUNCTION student_etl._withheld(bigint[]) IS
     'Internal: how many of a partition''s cells (student counts), smallest first, the caller may not see: every cell under student_etl.min_group_size plus complementary cells (at least two, together at least min_group_size students); 0 for analysts and above.';
@@ -733,10 +740,15 @@ SELECT c.run_id, c.subject, c.loaded_at, c.previous_run_id, c.facet AS dimension
        c.suppressed
   FROM (SELECT f.run_id, f.subject, f.facet, f.key1, f.students, f.passed, f.at_risk, f.sum_g1, f.sum_g2,
                f.sum_g3, f.sum_absences, f.sum_alcohol_week, r.loaded_at, r.previous_run_id,
-               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
-                   <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
+               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1) <= w.withheld AS suppressed
           FROM student_etl.run_facets f
           JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
+          -- once per partition (not per cell): how many of its smallest cells are withheld
+          JOIN (SELECT g.run_id, g.facet, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.run_facets g
+                 WHERE g.facet NOT LIKE 'q%' AND g.facet NOT LIKE 'grades%'
+                 GROUP BY g.run_id, g.facet) w
+            ON w.run_id = f.run_id AND w.facet = f.facet
          WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%') c;
 
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
@@ -777,11 +789,13 @@ SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_re
 -- Partition: subject and school.
 CREATE OR REPLACE VIEW student_etl.grade_distribution WITH (security_barrier) AS
 SELECT subject, school, g3, CASE WHEN NOT suppressed THEN students END AS students, suppressed
-  FROM (SELECT subject, key1 AS school, key2::smallint AS g3, students,
-               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
-                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
-          FROM student_etl.latest_facets
-         WHERE facet = 'grades_school_g3') c;
+  FROM (SELECT f.subject, f.key1 AS school, f.key2::smallint AS g3, f.students,
+               row_number() OVER (PARTITION BY f.subject, f.key1 ORDER BY f.students, f.key2) <= w.withheld AS suppressed
+          FROM student_etl.latest_facets f
+          JOIN (SELECT g.subject, g.key1, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.latest_facets g WHERE g.facet = 'grades_school_g3' GROUP BY g.subject, g.key1) w
+            ON w.subject = f.subject AND w.key1 = f.key1
+         WHERE f.facet = 'grades_school_g3') c;
 
 -- 1. The unique mother's jobs of male students younger than 20 (with how many such students).
 -- Partition: subject.

@@ -24,25 +24,32 @@ COMMENT ON FUNCTION student_etl._min_group_size() IS
 -- (count, key) and withhold those ranked up to this number.
 CREATE FUNCTION student_etl._withheld(counts bigint[])
 RETURNS integer
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-WITH settings AS (
-    SELECT student_etl._min_group_size() AS k
-), cells AS (
-    SELECT c.n, row_number() OVER (ORDER BY c.n) AS rank, sum(c.n) OVER (ORDER BY c.n ROWS UNBOUNDED PRECEDING) AS students
-      FROM pg_catalog.unnest(counts) AS c(n)
-     WHERE c.n > 0
-), small AS (
-    SELECT count(*) FILTER (WHERE c.n < s.k) AS cells, count(*) AS all_cells
-      FROM cells c, settings s
-)
-SELECT CASE
-         WHEN small.cells = 0 OR student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst') THEN 0
-         ELSE coalesce((SELECT min(c.rank) FROM cells c, settings s
-                         WHERE c.rank >= greatest(small.cells, 2) AND c.students >= s.k), small.all_cells)::integer
-       END
-  FROM small
+DECLARE
+    k constant integer := student_etl._min_group_size();
+    sorted bigint[];
+    cells integer;
+    small integer := 0;
+    students bigint := 0;
+BEGIN
+    SELECT pg_catalog.array_agg(c.n ORDER BY c.n) INTO sorted FROM pg_catalog.unnest(counts) AS c(n) WHERE c.n > 0;
+    cells := coalesce(pg_catalog.cardinality(sorted), 0);
+    WHILE small < cells AND sorted[small + 1] < k LOOP
+        small := small + 1;
+    END LOOP;
+    IF small = 0 OR student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst') THEN
+        RETURN 0;
+    END IF;
+    FOR i IN 1 .. cells LOOP
+        students := students + sorted[i];
+        IF i >= greatest(small, 2) AND students >= k THEN
+            RETURN i;
+        END IF;
+    END LOOP;
+    RETURN cells;
+END
 $$;
 COMMENT ON FUNCTION student_etl._withheld(bigint[]) IS
     'Internal: how many of a partition''s cells (student counts), smallest first, the caller may not see: every cell under student_etl.min_group_size plus complementary cells (at least two, together at least min_group_size students); 0 for analysts and above.';

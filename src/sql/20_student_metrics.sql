@@ -60,10 +60,15 @@ SELECT c.run_id, c.subject, c.loaded_at, c.previous_run_id, c.facet AS dimension
        c.suppressed
   FROM (SELECT f.run_id, f.subject, f.facet, f.key1, f.students, f.passed, f.at_risk, f.sum_g1, f.sum_g2,
                f.sum_g3, f.sum_absences, f.sum_alcohol_week, r.loaded_at, r.previous_run_id,
-               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1)
-                   <= student_etl._withheld(array_agg(f.students) OVER (PARTITION BY f.run_id, f.facet)) AS suppressed
+               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1) <= w.withheld AS suppressed
           FROM student_etl.run_facets f
           JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
+          -- once per partition (not per cell): how many of its smallest cells are withheld
+          JOIN (SELECT g.run_id, g.facet, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.run_facets g
+                 WHERE g.facet NOT LIKE 'q%' AND g.facet NOT LIKE 'grades%'
+                 GROUP BY g.run_id, g.facet) w
+            ON w.run_id = f.run_id AND w.facet = f.facet
          WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%') c;
 
 -- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per

@@ -16,11 +16,13 @@ SELECT f.*
 -- Partition: subject and school.
 CREATE VIEW student_etl.grade_distribution WITH (security_barrier) AS
 SELECT subject, school, g3, CASE WHEN NOT suppressed THEN students END AS students, suppressed
-  FROM (SELECT subject, key1 AS school, key2::smallint AS g3, students,
-               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
-                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
-          FROM student_etl.latest_facets
-         WHERE facet = 'grades_school_g3') c;
+  FROM (SELECT f.subject, f.key1 AS school, f.key2::smallint AS g3, f.students,
+               row_number() OVER (PARTITION BY f.subject, f.key1 ORDER BY f.students, f.key2) <= w.withheld AS suppressed
+          FROM student_etl.latest_facets f
+          JOIN (SELECT g.subject, g.key1, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.latest_facets g WHERE g.facet = 'grades_school_g3' GROUP BY g.subject, g.key1) w
+            ON w.subject = f.subject AND w.key1 = f.key1
+         WHERE f.facet = 'grades_school_g3') c;
 
 -- 1. The unique mother's jobs of male students younger than 20 (with how many such students).
 -- Partition: subject.
