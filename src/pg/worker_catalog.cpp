@@ -16,8 +16,7 @@ namespace {
 // Session-level advisory locks (pg_locks: locktype advisory, classid 1398031700 = 'STET'):
 // objid = a running job's id (mod 2^31), held by the worker loading it for as long as it
 // does; a job 'running' whose lock is free belongs to a worker that died. objid -1 (shown as
-// 4294967295) is held
-// while a worker sweeps a directory.
+// 4294967295) is held while a worker sweeps a directory.
 #define JOB_LOCK(fn, job_id_expr) \
     "pg_catalog." fn "(1398031700, pg_catalog.mod(" job_id_expr ", 2147483648)::int4)"
 constexpr const char* kSweepLock = "SELECT pg_catalog.pg_advisory_lock(1398031700, -1)";
