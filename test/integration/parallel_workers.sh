@@ -72,9 +72,34 @@ wait_for "SELECT state = 'done' FROM student_etl.load_jobs WHERE job_id = $first
 note "the stopped job ran again after its worker restarted (2 attempts); the waiting job kept its worker (1 attempt)"
 
 # 3. Four more jobs with both workers: each loaded exactly once, and runs overlapped in time.
+#    Meanwhile the range holding the table's last block is summarised again and again, so
+#    that rows land on new blocks of ranges already summarised (the writer offers only the
+#    first row of each block to the BRIN index: the others carry the same run id).
+fact=$(q -c "SELECT coalesce(to_regclass('student_etl.student_performance_history'), 'student_etl.student_performance'::regclass)")
+brin=$(q -c "SELECT indexrelid::regclass FROM pg_index WHERE indrelid = '$fact'::regclass")
+( while :; do
+    q -c "SELECT brin_summarize_range('$brin', greatest(pg_relation_size('$fact') / 8192 - 1, 0))" >/dev/null 2>&1
+    sleep 0.02
+  done ) &
+summariser=$!
+on_exit "kill $summariser"
 q -c "BEGIN; $(for f in "${deliveries[@]:2}"; do printf "SELECT student_etl.enqueue('%s');" "$f"; done) COMMIT;" >/dev/null
 wait_for "SELECT count(*) = 6 FROM student_etl.load_jobs WHERE state = 'done'" 120 ||
   fail "not all jobs done: $(q -c "SELECT job_id, state, attempts, error FROM student_etl.load_jobs")"
+kill $summariser
+# Every run's rows are found through the BRIN index, summarised during and after the loads.
+q -c "SELECT brin_summarize_new_values('$brin')" >/dev/null
+through_index() {
+  psql -X -qtA -d "$DB" -c "SET enable_seqscan = off" -c "$1"
+}
+through_index "EXPLAIN SELECT count(*) FROM $fact WHERE run_id = 1" | grep -q "Bitmap Index Scan on $(sed 's/.*\.//' <<< "$brin")" ||
+  fail "the BRIN index is not used: $(through_index "EXPLAIN SELECT count(*) FROM $fact WHERE run_id = 1")"
+mismatch=$(through_index "SELECT string_agg(format('run %s: %s rows loaded, %s through the index', r.run_id, r.rows_loaded,
+                                   (SELECT count(*) FROM $fact f WHERE f.run_id = r.run_id)), '; ')
+                            FROM student_etl.load_runs r
+                           WHERE r.rows_loaded <> (SELECT count(*) FROM $fact f WHERE f.run_id = r.run_id)")
+[ -z "$mismatch" ] || fail "rows missing from the BRIN index: $mismatch"
+note "every run's rows are found through the BRIN index"
 [ "$(q -c "SELECT count(*) || ' ' || bool_and(status = 'loaded') || ' ' || sum(rows_loaded) FROM student_etl.load_runs")" = \
   "6 true $(expected_rows 1 2 3 4 5 6)" ] ||
   fail "each delivery loaded once: $(q -c "SELECT run_id, file_path, status, rows_loaded FROM student_etl.load_runs")"
