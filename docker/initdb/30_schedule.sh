@@ -8,7 +8,9 @@
 #   processed/ or failed/. The worker also watches the inbox continuously
 #   (student_etl.inbox_dir); the schedule is the guaranteed 06:00 pass. Without
 #   schedule_load() (an older student_etl) the job loads each file itself, in its own
-#   subtransaction.
+#   subtransaction. The job belongs to STUDENT_ETL_WAREHOUSE_USER (my_data_wh_user) when the
+#   entry point split it from the superuser: pg_cron runs it as that loader, in a background
+#   worker (cron.use_background_workers), so no password is stored.
 set -euo pipefail
 : "${STUDENT_ETL_INBOX:=/var/lib/student_etl/inbox/new}"
 : "${STUDENT_ETL_SCHEDULE:=0 6 */2 * *}"
@@ -16,7 +18,7 @@ set -euo pipefail
 : "${GRAFANA_DB_USER:=grafana_reader}"
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc --dbname "$POSTGRES_DB" \
-     -v reader="$GRAFANA_DB_USER" -v inbox="$STUDENT_ETL_INBOX" -v schedule="$STUDENT_ETL_SCHEDULE" -v job="$STUDENT_ETL_JOB" <<'SQL'
+     -v reader="$GRAFANA_DB_USER" -v owner="${STUDENT_ETL_WAREHOUSE_USER:-$POSTGRES_USER}" -v inbox="$STUDENT_ETL_INBOX" -v schedule="$STUDENT_ETL_SCHEDULE" -v job="$STUDENT_ETL_JOB" <<'SQL'
 SELECT format($f$
 CREATE OR REPLACE FUNCTION dashboard.inbox()
 RETURNS TABLE (file_name text, size bigint, modified timestamptz, loaded boolean)
@@ -36,7 +38,9 @@ SELECT format('GRANT EXECUTE ON FUNCTION dashboard.inbox() TO %I', :'reader') \g
 SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'schedule_load'
                  AND pronamespace = 'student_etl'::regnamespace) AS has_schedule_load \gset
 \if :has_schedule_load
+SELECT format('SET ROLE %I', :'owner') \gexec
 SELECT student_etl.schedule_load(:'job', :'schedule', :'inbox');
+RESET ROLE;
 \else
 SELECT cron.schedule(:'job', :'schedule', format($cmd$DO $job$
 DECLARE f text;
