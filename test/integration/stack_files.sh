@@ -22,7 +22,8 @@ for y in yamls:
         check(False, f"{y} parses: {e}")
 
 c = docs["docker-compose.yml"]; s = c["services"]
-check(set(s) == {"pg_data_wh", "pg_data_wh_replica", "pg_grafana", "grafana"}, "compose services")
+check(set(s) == {"pg_data_wh", "pg_data_wh_replica", "pgbouncer", "pg_grafana", "grafana"}, "compose services")
+check("name" not in c, "no top-level name: (Compose v1 rejects it)")
 wh = s["pg_data_wh"]
 check(wh["build"]["dockerfile"] == "docker/Dockerfile", "pg_data_wh built from docker/Dockerfile")
 check(wh["ports"] == ["${PG_DATA_WH_PORT:-5488}:5432"], "pg_data_wh on host port 5488")
@@ -32,12 +33,17 @@ check(env["POSTGRES_DB"] == "${POSTGRES_DB:-my_data_wh_db}" and env["POSTGRES_US
 check("./inbox:/var/lib/student_etl/inbox" in wh["volumes"], "inbox bind-mount")
 check(any(v.startswith("pg_data_wh:") for v in wh["volumes"]) and set(c["volumes"]) >= {"pg_data_wh", "pg_grafana", "grafana"}, "named volumes")
 for name, svc in s.items():
-    if name == "grafana": continue
+    if name in ("grafana", "pgbouncer"): continue
     hc = " ".join(svc["healthcheck"]["test"])
     check("pg_isready -h 127.0.0.1" in hc, f"{name}: healthcheck pg_isready -h 127.0.0.1")
 g = s["grafana"]; genv = g["environment"]
-check(g["depends_on"] == {"pg_grafana": {"condition": "service_healthy"}, "pg_data_wh": {"condition": "service_healthy"}},
-      "grafana waits for healthy pg_grafana and pg_data_wh")
+check(g["depends_on"] == {"pg_grafana": {"condition": "service_healthy"}, "pgbouncer": {"condition": "service_healthy"}},
+      "grafana waits for healthy pg_grafana and pgbouncer")
+pb = s["pgbouncer"]
+check(pb["build"]["dockerfile"] == "docker/pgbouncer/Dockerfile" and pb["depends_on"] == {"pg_data_wh": {"condition": "service_healthy"}}
+      and genv["STUDENT_ETL_DS_HOST"] == "${GRAFANA_DATASOURCE_HOST:-pgbouncer}", "pgbouncer in front of pg_data_wh; Grafana reads through it")
+check(re.findall(r"^FROM (\S+)", open("docker/pgbouncer/Dockerfile").read(), re.M) == ["debian:bookworm-slim"]
+      and "pgbouncer" in open("docker/pgbouncer/Dockerfile").read(), "pgbouncer image: Debian's package on debian:bookworm-slim")
 check(genv["GF_DATABASE_TYPE"] == "postgres" and genv["GF_DATABASE_HOST"] == "pg_grafana:5432", "grafana's own database is pg_grafana")
 check(genv["GF_SECURITY_ADMIN_USER"] == "${GRAFANA_ADMIN_USER:-admin}" and genv["GF_SECURITY_ADMIN_PASSWORD"] == "${GRAFANA_ADMIN_PASSWORD:-admin}", "grafana admin/admin by default")
 check("./grafana/provisioning:/etc/grafana/provisioning:ro" in g["volumes"] and g["ports"] == ["${GRAFANA_PORT:-3000}:3000"], "provisioning mounted, port 3000")
@@ -98,5 +104,7 @@ check("build-essential" not in final and "-dev" not in final and "postgresql-15-
       "final stage: runtime packages only (pg_cron, libcsv3)")
 check("COPY --from=build /staging/ /" in final and "sh docker/build.sh /src /staging" in df, "build stage runs docker/build.sh, final copies its staging")
 check("include = '/etc/postgresql/student_etl.conf'" in final, "settings included from the initdb sample")
+check('ENTRYPOINT ["student-etl-entrypoint"]' in final and 'CMD ["postgres"]' in final
+      and "exec docker-entrypoint.sh" in open("docker/entrypoint.sh").read(), "entry point wraps postgres:15's docker-entrypoint.sh")
 sys.exit(1 if fail else 0)
 PY
