@@ -2,8 +2,8 @@
 # pg_data_wh first start, step 2: roles.
 # - GRAFANA_DB_USER (grafana_reader / GRAFANA_DB_PASSWORD): the login Grafana's datasource uses.
 #   student_etl.grant_dashboard_access() gives it SELECT on the dashboard views only and makes
-#   it read-only with a statement_timeout (GRAFANA_DB_STATEMENT_TIMEOUT, 5s) by default; it
-#   also reads the dashboard schema (pg_cron jobs and runs, the inbox listing).
+#   it read-only with a statement_timeout (GRAFANA_DB_STATEMENT_TIMEOUT, 5s) by default (the
+#   pipeline views over pg_cron and the inbox included).
 # - REPLICATION_USER (replicator / REPLICATION_PASSWORD): the login the read replica streams
 #   with, and its pg_hba.conf line (the entry point only allows "host all all all").
 # - STUDENT_ETL_WAREHOUSE_USER (set by docker/entrypoint.sh to the compose file's POSTGRES_USER,
@@ -24,8 +24,6 @@ SELECT format('CREATE ROLE %I LOGIN', :'reader')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'reader') \gexec
 SELECT format('ALTER ROLE %I PASSWORD %L', :'reader', :'reader_pwd') \gexec
 SELECT student_etl.grant_dashboard_access(:'reader', :'timeout');
-SELECT format('GRANT USAGE ON SCHEMA dashboard TO %I', :'reader') \gexec
-SELECT format('GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO %I', :'reader') \gexec
 
 SELECT format('CREATE ROLE %I LOGIN REPLICATION', :'repl')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'repl') \gexec

@@ -87,12 +87,28 @@ for f in files:
     for p in d["panels"]:
         refs = [p["datasource"]] + [t["datasource"] for t in p["targets"]]
         check(all(r["uid"] == uid for r in refs), f"{d['title']} / {p['title']}: datasource uid {uid}")
+        check(bool(p.get("title")) and bool(p.get("description")), f"{d['title']} / {p.get('title')}: titled and described")
         for t in p["targets"]:
             raw = re.findall(r"student_etl\.(student_performance|rejected_rows|run_facets|load_runs|student_metrics)\b", t["rawSql"])
             check(not raw, f"{d['title']} / {p['title']}: reads no raw table {raw or ''}")
     for v in d["templating"]["list"]:
         check(v["datasource"]["uid"] == uid, f"{d['title']} / variable {v['name']}: datasource uid")
 check(titles == {"Student performance", "Pipeline health"}, "the two dashboards")
+# Alert rules: staleness and reject rate, on the provisioned datasource, at the thresholds the
+# Pipeline health panels colour red.
+rules = {r["uid"]: r for y in yamls if "/alerting/" in y for g in docs[y]["groups"] for r in g["rules"]}
+check(set(rules) == {"student-etl-stale", "student-etl-reject-rate"}, "alert rules: staleness and reject rate")
+for uid_, r in rules.items():
+    qs = [q for q in r["data"] if q["datasourceUid"] != "__expr__"]
+    check(len(qs) == 1 and qs[0]["datasourceUid"] == uid, f"alert {uid_}: one query on datasource {uid}")
+    check(not re.findall(r"student_etl\.(student_performance|rejected_rows|run_facets|load_runs|student_metrics)\b", qs[0]["model"]["rawSql"]),
+          f"alert {uid_}: reads no raw table")
+limit = lambda r: [q for q in r["data"] if q["refId"] == r["condition"]][0]["model"]["conditions"][0]["evaluator"]["params"][0]
+check(limit(rules["student-etl-stale"]) == gen.STALE_SECONDS == 50 * 3600, "staleness alert at 50 hours, as the panel")
+check(limit(rules["student-etl-reject-rate"]) == gen.REJECT_RATE_ALERT, "reject-rate alert at the panel's red threshold")
+pipe = [json.load(open(f)) for f in files if "pipeline" in f][0]
+stale = [p for p in pipe["panels"] if p["title"] == "Last successful load"][0]
+check(stale["fieldConfig"]["defaults"]["thresholds"]["steps"][-1] == {"color": "red", "value": 50 * 3600}, "last successful load turns red after 50 hours")
 sp = [json.load(open(f)) for f in files if "performance" in f][0]
 check({v["name"] for v in sp["templating"]["list"]} == {"subject", "school"}, "variables subject and school")
 

@@ -186,6 +186,25 @@ def main():
                 else:
                     note = f" (may be empty: {empty_ok})" if empty_ok else ""
                     print(f"ok - {label}: {len(seen)} expansion(s){note}")
+    if not args.emit:
+        # The provisioned alert rules' queries: each must return exactly one row.
+        import yaml
+        for path in sorted(glob.glob(os.path.join(ROOT, "grafana/provisioning/alerting/*.yaml"))):
+            for group in yaml.safe_load(open(path)).get("groups", []):
+                for rule in group["rules"]:
+                    for q in rule["data"]:
+                        if q["datasourceUid"] == "__expr__":
+                            continue
+                        checked += 1
+                        try:
+                            rows = run(args, q["model"]["rawSql"])
+                            good = len(rows) == 1
+                            problem = f"{len(rows)} rows"
+                        except (RuntimeError, subprocess.TimeoutExpired) as e:
+                            good, problem = False, str(e)
+                        print(("ok - " if good else "not ok - ") + f"alert rule {rule['title']}: query {q['refId']}"
+                              + ("" if good else f": {problem}"))
+                        failures += 0 if good else 1
     if args.emit:
         print(f"panels: {emitted} queries written to {args.emit}")
         return 1 if failures or not emitted else 0
