@@ -109,6 +109,16 @@ SELECT bucket AS "{label}",
  GROUP BY bucket ORDER BY {order}"""
 
 
+def bars_by_subject(layout, title, label, measure, dimension, order="bucket", extra_filter="",
+                    description=""):
+    """A bar chart of one measure by one dimension, a series per subject, on the measure's own
+    scale with its thresholds drawn: pass rate (a share) or mean grade (0-20)."""
+    scale = dict(SHARE, thresholds=PASS_T) if measure == "pass_rate" else dict(GRADE, thresholds=GRADE_T)
+    return panel(layout, title, "barchart", by_subject(label, measure, dimension, order, extra_filter),
+                 w=12, h=8, options=BAR_OPTS, defaults=scale,
+                 custom={"thresholdsStyle": {"mode": "dashed"}}, description=description)
+
+
 def student_performance():
     L = Layout()
     order = {"study_time": "array_position(ARRAY['<2h','2-5h','5-10h','>10h'], bucket)",
@@ -162,37 +172,26 @@ SELECT bucket AS age,
               defaults=GRADE, custom={"axisSoftMin": 0},
               description="Mean first-period (G1), second-period (G2) and final (G3) grade, 0-20, "
                           "by age (15-22), per subject."),
-        panel(L, "Pass rate by school", "barchart",
-              by_subject("school", "pass_rate", "school", extra_filter=" AND bucket IN ($school)"),
-              w=12, h=8, options=BAR_OPTS, defaults=dict(SHARE, thresholds=PASS_T),
-              custom={"thresholdsStyle": {"mode": "dashed"}},
-              description="Pass rate (G3 >= 10) per school (GP Gabriel Pereira, MS Mousinho da "
-                          "Silveira), one series per subject."),
-        panel(L, "Pass rate by sex", "barchart", by_subject("sex", "pass_rate", "sex"),
-              w=12, h=8, options=BAR_OPTS, defaults=dict(SHARE, thresholds=PASS_T),
-              custom={"thresholdsStyle": {"mode": "dashed"}},
-              description="Pass rate (G3 >= 10) of female (F) and male (M) students, per subject."),
-        panel(L, "Pass rate by address", "barchart", by_subject("address", "pass_rate", "address"),
-              w=12, h=8, options=BAR_OPTS, defaults=dict(SHARE, thresholds=PASS_T),
-              custom={"thresholdsStyle": {"mode": "dashed"}},
-              description="Pass rate (G3 >= 10) of urban (U) and rural (R) students, per subject."),
-        panel(L, "Pass rate by weekly study time", "barchart",
-              by_subject("study time", "pass_rate", "study_time", order["study_time"]),
-              w=12, h=8, options=BAR_OPTS, defaults=dict(SHARE, thresholds=PASS_T),
-              custom={"thresholdsStyle": {"mode": "dashed"}},
-              description="Pass rate (G3 >= 10) by weekly study time (<2 h, 2-5 h, 5-10 h, >10 h), per subject."),
-        panel(L, "Mean grade by absences", "barchart",
-              by_subject("absences", "mean_grade", "absence_band", order["absence_band"]),
-              w=12, h=8, options=BAR_OPTS, defaults=dict(GRADE, thresholds=GRADE_T),
-              custom={"thresholdsStyle": {"mode": "dashed"}},
-              description="Mean of G1, G2, G3 (0-20) by absence band (none 0, low 1-5, medium 6-15, "
-                          "high 16+), per subject."),
-        panel(L, "Mean grade by alcohol use", "barchart",
-              by_subject("alcohol use", "mean_grade", "alcohol_level", order["alcohol_level"]),
-              w=12, h=8, options=BAR_OPTS, defaults=dict(GRADE, thresholds=GRADE_T),
-              custom={"thresholdsStyle": {"mode": "dashed"}},
-              description="Mean of G1, G2, G3 (0-20) by alcohol index (5 Dalc + 2 Walc) / 7: low < 2, "
-                          "moderate < 3, high >= 3; per subject."),
+        bars_by_subject(L, "Pass rate by school", "school", "pass_rate", "school",
+                        extra_filter=" AND bucket IN ($school)",
+                        description="Pass rate (G3 >= 10) per school (GP Gabriel Pereira, MS Mousinho "
+                                    "da Silveira), one series per subject."),
+        bars_by_subject(L, "Pass rate by sex", "sex", "pass_rate", "sex",
+                        description="Pass rate (G3 >= 10) of female (F) and male (M) students, per subject."),
+        bars_by_subject(L, "Pass rate by address", "address", "pass_rate", "address",
+                        description="Pass rate (G3 >= 10) of urban (U) and rural (R) students, per subject."),
+        bars_by_subject(L, "Pass rate by weekly study time", "study time", "pass_rate", "study_time",
+                        order["study_time"],
+                        description="Pass rate (G3 >= 10) by weekly study time (<2 h, 2-5 h, 5-10 h, "
+                                    ">10 h), per subject."),
+        bars_by_subject(L, "Mean grade by absences", "absences", "mean_grade", "absence_band",
+                        order["absence_band"],
+                        description="Mean of G1, G2, G3 (0-20) by absence band (none 0, low 1-5, "
+                                    "medium 6-15, high 16+), per subject."),
+        bars_by_subject(L, "Mean grade by alcohol use", "alcohol use", "mean_grade", "alcohol_level",
+                        order["alcohol_level"],
+                        description="Mean of G1, G2, G3 (0-20) by alcohol index (5 Dalc + 2 Walc) / 7: "
+                                    "low < 2, moderate < 3, high >= 3; per subject."),
         panel(L, "At-risk share by group", "table", """
 SELECT subject, dimension, bucket, students, at_risk_share,
        round(at_risk_share * students) AS at_risk_students
