@@ -6,7 +6,7 @@
                       [--pgloader-url URL] [--workdir DIR] [--sample-ms 20]
     bench.py parallel --inputs DIR --workers N --deliveries 8 --copies 1000 --raw PAR.tsv
     bench.py report   --raw RAW.tsv --meta META.json [--views VIEWS.md] [--parallel PAR.tsv]
-                      --md OUT.md --dat OUT.dat [--readme README.md]
+                      --md OUT.md --dat OUT.dat [--doc docs/benchmark.md]
 
 Connects with the libpq environment (PGHOST, PGPORT, PGUSER; database PGDATABASE or postgres).
 
@@ -486,8 +486,8 @@ def report(args):
     with open(args.md, 'w') as f:
         f.write(text)
     print(text)
-    if args.readme:
-        update_readme(args.readme, text)
+    if args.doc:
+        update_doc(args.doc, text)
 
     # gnuplot data: one line per size: rows, then each method's median seconds and peak MB
     # ('-' = not run).
@@ -500,22 +500,22 @@ def report(args):
             f.write('%d %s %s\n' % (SAMPLE_ROWS * c, ' '.join(secs), ' '.join(mbs)))
 
 
-README_BEGIN = '<!-- bench:begin (bench/run.sh writes this part) -->'
-README_END = '<!-- bench:end -->'
+DOC_BEGIN = '<!-- bench:begin (bench/run.sh writes this part) -->'
+DOC_END = '<!-- bench:end -->'
 
 
-def update_readme(path, text):
-    """Puts the report, headings two levels down, between the bench markers of README."""
-    readme = open(path).read()
-    if README_BEGIN not in readme or README_END not in readme:
+def update_doc(path, text):
+    """Puts the report, headings one level down, between the bench markers of the doc."""
+    doc = open(path).read()
+    if DOC_BEGIN not in doc or DOC_END not in doc:
         sys.exit('bench: %s has no bench markers' % path)
-    body = '\n'.join('##' + line if line.startswith('#') else line
-                     for line in text.splitlines()[2:])  # its title is README's section
-    head, rest = readme.split(README_BEGIN, 1)
-    tail = rest.split(README_END, 1)[1]
+    body = '\n'.join('#' + line if line.startswith('#') else line
+                     for line in text.splitlines()[2:])  # its title is the doc's section
+    head, rest = doc.split(DOC_BEGIN, 1)
+    tail = rest.split(DOC_END, 1)[1]
     with open(path, 'w') as f:
-        f.write(head + README_BEGIN + '\n' + body.strip() + '\n\n'
-                '![benchmark](bench/results/latest.png)\n' + README_END + tail)
+        f.write(head + DOC_BEGIN + '\n' + body.strip() + '\n\n'
+                '![benchmark](../bench/results/latest.png)\n' + DOC_END + tail)
 
 
 def main():
@@ -530,7 +530,7 @@ def main():
     p.add_argument('--views')
     p.add_argument('--md')
     p.add_argument('--dat')
-    p.add_argument('--readme')
+    p.add_argument('--doc')
     p.add_argument('--pgloader-url')
     p.add_argument('--workdir', default='/tmp')
     p.add_argument('--sample-ms', type=float, default=20)

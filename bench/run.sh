@@ -16,8 +16,8 @@
 # Add --slow to run pgloader and pandas on the largest size as well (pandas: a long time).
 # Writes bench/results/latest.md (tables), latest.png (time and memory by size),
 # latest-runs.tsv (every run), latest-parallel.tsv, latest-meta.json and latest-views.md (the
-# rest of what the tables are made of) and puts the tables into README.md between its bench
-# markers; --quick writes latest-quick.* and leaves README alone.
+# rest of what the tables are made of) and puts the tables into docs/benchmark.md between its
+# bench markers; --quick writes latest-quick.* and leaves the doc alone.
 # The build-install-measure part holds /tmp/student_etl.install.lock (the extension is
 # installed into the shared system PostgreSQL).
 set -euo pipefail
@@ -127,7 +127,7 @@ chmod -R a+rX "$WORK"     # the server (user postgres) reads the inputs
 
 flock -o "$LOCK" bash "$0" --inner "$MODE" "$WORK" "$SLOW"
 
-# A full run is "latest" and goes into README; --quick writes latest-quick.*; --smoke nothing.
+# A full run is "latest" and goes into docs/benchmark.md; --quick writes latest-quick.*; --smoke nothing.
 case $MODE in
   full)  OUT=$BENCH/results NAME=latest ;;
   quick) OUT=$BENCH/results NAME=latest-quick ;;
@@ -141,7 +141,7 @@ cp "$WORK/meta.json" "$OUT/$NAME-meta.json"
 cp "$WORK/views.md" "$OUT/$NAME-views.md"
 /usr/bin/python3 "$BENCH/bench.py" report --raw "$WORK/runs.tsv" --meta "$WORK/meta.json" \
   --views "$WORK/views.md" --parallel "$WORK/parallel.tsv" --md "$OUT/$NAME.md" --dat "$WORK/chart.dat" \
-  $([ "$MODE" = full ] && echo "--readme $REPO_ROOT/README.md")
+  $([ "$MODE" = full ] && echo "--doc $REPO_ROOT/docs/benchmark.md")
 # Time and peak backend memory by size, log-log; one line per method measured at 2+ sizes.
 methods=$(head -1 "$WORK/chart.dat" | grep -o '"[^"]*"' | grep -vc ' MB"')
 gnuplot <<GP
