@@ -729,3 +729,33 @@ REVOKE ALL ON FUNCTION student_etl._pipeline_cron_jobs(), student_etl._pipeline_
                        student_etl._pipeline_inbox_files() FROM PUBLIC;
 
 SELECT student_etl._apply_profile_rights(g.role) FROM student_etl.role_profiles g;
+
+-- Every function describes itself (test/integration/self_description.sh).
+COMMENT ON FUNCTION student_etl._require_access_manager(regrole) IS
+    'Raises unless caller is a superuser or the extension''s owner: the one check behind grant_access() and revoke_access().';
+COMMENT ON FUNCTION student_etl._grant_access(regrole, name, text, text) IS
+    'grant_access() for caller (student_etl_owner_call passes the session''s user): records the profile and applies its rights. Owner only.';
+COMMENT ON FUNCTION student_etl._revoke_access(regrole, name, text) IS
+    'revoke_access() for caller: removes one profile (NULL: every profile) and applies what is left. Owner only.';
+COMMENT ON FUNCTION student_etl._require_pg_cron() IS
+    'Raises unless pg_cron is installed in this database: the schedule helpers need it.';
+COMMENT ON FUNCTION student_etl._schedule_command(text, text, boolean) IS
+    'The pg_cron command of a scheduled delivery: SELECT student_etl.enqueue(path, subject), with the strict every-other-day guard when asked.';
+COMMENT ON FUNCTION student_etl._schedule_load(regrole, text, text, text, text, boolean) IS
+    'schedule_load() for caller: the pg_cron job, run as caller, and its load_schedules row. Owner only.';
+COMMENT ON FUNCTION student_etl._unschedule_load(regrole, text, name) IS
+    'unschedule_load() for caller: removes the schedule and its pg_cron job together (another role''s for an admin). Owner only.';
+COMMENT ON FUNCTION student_etl._scheduled_load_list(regrole) IS
+    'The scheduled deliveries caller may see (its own; all for an admin), with the last cron run and the last queued load of each. Owner only; read through scheduled_loads.';
+COMMENT ON FUNCTION student_etl._grant_dashboard_access(regrole, name, text) IS
+    'grant_dashboard_access() for caller: grant_access(role, ''dashboard'') with the role''s statement_timeout. Owner only.';
+COMMENT ON FUNCTION student_etl._pipeline_cron_jobs() IS
+    'pg_cron jobs whose command calls student_etl, with their owner''s name; empty without pg_cron. Read through pipeline_schedules.';
+COMMENT ON FUNCTION student_etl._pipeline_cron_runs() IS
+    'pg_cron''s runs of those jobs, the message cut to 500 characters; empty without pg_cron. Read through pipeline_job_runs.';
+COMMENT ON FUNCTION student_etl._pipeline_inbox_files() IS
+    'The *.csv files waiting in student_etl.inbox_dir, and whether their content was loaded already. Read through inbox_files.';
+COMMENT ON FUNCTION student_etl._purge(regrole, integer, interval) IS
+    'purge() for caller (admin profile): removes old deliveries'' facts, rejects and facet cells, keeps their load_runs rows. Owner only.';
+COMMENT ON FUNCTION student_etl.recompute_run_facets(bigint) IS
+    'The facet cells of a run derived again from the fact table with the SQL rules: to check the cells load() wrote while streaming, or to rebuild them.';

@@ -102,3 +102,9 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'FUNCTION student_etl._pipeline_cron_jobs()', 'EXECUTE'),
     ('dashboard', 'FUNCTION student_etl._pipeline_cron_runs()', 'EXECUTE'),
     ('dashboard', 'FUNCTION student_etl._pipeline_inbox_files()', 'EXECUTE');
+COMMENT ON FUNCTION student_etl._pipeline_cron_jobs() IS
+    'pg_cron jobs whose command calls student_etl, with their owner''s name; empty without pg_cron. Read through pipeline_schedules.';
+COMMENT ON FUNCTION student_etl._pipeline_cron_runs() IS
+    'pg_cron''s runs of those jobs, the message cut to 500 characters; empty without pg_cron. Read through pipeline_job_runs.';
+COMMENT ON FUNCTION student_etl._pipeline_inbox_files() IS
+    'The *.csv files waiting in student_etl.inbox_dir, and whether their content was loaded already. Read through inbox_files.';
