@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds student_etl and stages everything the pg_data_wh image adds to postgres:15 under
-# DESTDIR: the extension (make install), the server settings, the init scripts, the replica
-# entry point and the sample delivery. docker/Dockerfile's build stage runs exactly this, and
-# test/integration/stack_build.sh runs it too and checks what it staged.
+# DESTDIR: the extension (make install), the server settings, the init scripts, the entry
+# points (pg_data_wh's and the replica's) and the sample delivery. docker/Dockerfile's build
+# stage runs exactly this.
 # usage: docker/build.sh SOURCE_DIR DESTDIR
 set -eu
 src=$1
@@ -18,5 +18,6 @@ for f in "$src"/docker/initdb/*; do
   esac
 done
 install -D -m 0755 "$src/docker/replica.sh" "$dest/usr/local/bin/student-etl-replica"
+install -D -m 0755 "$src/docker/entrypoint.sh" "$dest/usr/local/bin/student-etl-entrypoint"
 install -D -m 0644 "$src/test/data/student-mat.csv" "$dest/var/lib/student_etl/deliveries/student-mat.csv"
 install -d -m 0755 "$dest/var/lib/student_etl/inbox"

@@ -41,3 +41,16 @@ start_throwaway_cluster() {
   trap stop_throwaway_cluster EXIT
   init_throwaway_cluster "$@"
 }
+
+# The server settings of the demo (scripts/demo.sh), also used by the test that runs the
+# documented examples against a demo-like cluster: database $1, deliveries $2, inbox $3.
+demo_settings() {
+  local db=$1 deliveries=$2 inbox=$3
+  echo "shared_preload_libraries = 'pg_cron,student_etl'"
+  echo "cron.database_name = '$db'"
+  echo "# Scheduled jobs run in background workers as their owner: no password to store for pg_cron."
+  echo "cron.use_background_workers = on"
+  echo "student_etl.allowed_dirs = '$deliveries, $(dirname "$inbox")'"
+  echo "student_etl.database_name = '$db'"
+  echo "student_etl.inbox_dir = '$inbox'"
+}

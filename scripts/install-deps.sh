@@ -11,6 +11,8 @@ packages=(
   python3 python3-yaml
 )
 missing=()
+# Node.js and npm for the stack validators (test/stack/): Debian's, unless some node is present.
+command -v npm >/dev/null || packages+=(nodejs npm)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -14,8 +14,8 @@
 namespace student_etl {
 
 BackgroundParser::BackgroundParser(int fd, const ParserOptions& options, std::size_t chunk_bytes,
-                                   const ParseQueueLimits& limits)
-    : fd_(::dup(fd)), chunk_bytes_(chunk_bytes), limits_(limits), parser_(options)
+                                   const ParseQueueLimits& limits, RunAggregates* aggregates)
+    : fd_(::dup(fd)), chunk_bytes_(chunk_bytes), limits_(limits), parser_(options), aggregates_(aggregates)
 {
     if (fd_ < 0)
         throw std::runtime_error(std::string("could not duplicate the delivery's descriptor: ") + std::strerror(errno));
@@ -69,6 +69,9 @@ bool BackgroundParser::hand_on(std::uint64_t bytes_read)
 {
     if (parser_.rows().empty() && parser_.rejects().empty())
         return true;
+    if (aggregates_ != nullptr)
+        for (const ParsedRow& row : parser_.rows())
+            aggregates_->add(row);
     const std::size_t bytes = sizeof(ParsedBatch) + parser_.output_bytes();
     {
         std::unique_lock<std::mutex> lock(mutex_);

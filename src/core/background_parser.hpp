@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "delivery_parser.hpp"
+#include "student_metrics.hpp"
 
 namespace student_etl {
 
@@ -50,9 +51,11 @@ struct ParseQueueLimits {
 
 class BackgroundParser {
 public:
-    // Reads from its own duplicate of fd (the caller keeps fd), from offset 0.
+    // Reads from its own duplicate of fd (the caller keeps fd), from offset 0. With
+    // `aggregates`, every row is also added to it, on the thread (work taken off the caller,
+    // which is the slower side): read it only once done().
     BackgroundParser(int fd, const ParserOptions& options, std::size_t chunk_bytes = 256 * 1024,
-                     const ParseQueueLimits& limits = ParseQueueLimits{});
+                     const ParseQueueLimits& limits = ParseQueueLimits{}, RunAggregates* aggregates = nullptr);
     // Stops the thread (if still running) and waits for it.
     ~BackgroundParser();
     BackgroundParser(const BackgroundParser&) = delete;
@@ -86,6 +89,7 @@ private:
     std::size_t chunk_bytes_;
     ParseQueueLimits limits_;
     DeliveryParser parser_;            // used by the thread only, read by the caller once done
+    RunAggregates* aggregates_;        // likewise; may be null
 
     mutable std::mutex mutex_;
     std::condition_variable ready_;    // a batch was published, or the thread ended

@@ -3,6 +3,7 @@
 
 extern "C" {
 #include "access/heapam.h"
+#include "catalog/pg_am_d.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -38,6 +39,12 @@ struct BulkWriter {
     bool check_constraints;    // evaluate CHECK and NOT NULL constraints per row
     bool check_not_null_only;  // the CHECKs are all trusted (bulk_writer_trust_checks)
     bool generated;
+    // Every index is a BRIN index over columns the caller keeps constant: a block range's
+    // summary then changes only with the first row placed on a block, and the rows after it
+    // on the same block are not offered to the index (brininsert would find their value
+    // already summarised -- it costs as much as forming the row otherwise).
+    bool index_first_row_per_block;
+    BlockNumber last_indexed_block;
     TupleTableSlot** slots;
     int nbuffered;
     int capacity;
@@ -97,7 +104,9 @@ void flush(BulkWriter* w)
     table_multi_insert(w->rel, w->slots, w->nbuffered, w->cid, 0, w->bistate);
     MemoryContextSwitchTo(old);
     for (int i = 0; i < w->nbuffered; ++i) {
-        if (w->rri->ri_NumIndices > 0) {
+        const BlockNumber block = ItemPointerGetBlockNumber(&w->slots[i]->tts_tid);
+        if (w->rri->ri_NumIndices > 0 && !(w->index_first_row_per_block && block == w->last_indexed_block)) {
+            w->last_indexed_block = block;
             List* recheck = ExecInsertIndexTuples(w->rri, w->slots[i], w->estate, false, false, nullptr, NIL);
             list_free(recheck);
         }
@@ -107,6 +116,26 @@ void flush(BulkWriter* w)
     w->rows += w->nbuffered;
     w->nbuffered = 0;
     MemoryContextReset(w->batch_memory);
+}
+
+// True if every index of the table is a plain BRIN index (no expression, no predicate)
+// whose key columns are all among the caller's constant columns.
+bool only_brin_over_constants(const BulkWriter* w, const TargetColumn* columns)
+{
+    for (int n = 0; n < w->rri->ri_NumIndices; ++n) {
+        const Relation index = w->rri->ri_IndexRelationDescs[n];
+        const IndexInfo* info = w->rri->ri_IndexRelationInfo[n];
+        if (index->rd_rel->relam != BRIN_AM_OID || info->ii_Expressions != NIL || info->ii_Predicate != NIL)
+            return false;
+        for (int k = 0; k < info->ii_NumIndexKeyAttrs; ++k) {
+            bool constant = false;
+            for (int i = 0; i < w->ncolumns && !constant; ++i)
+                constant = columns[i].constant && w->target[i] + 1 == info->ii_IndexAttrNumbers[k];
+            if (!constant)
+                return false;
+        }
+    }
+    return true;
 }
 
 }  // namespace
@@ -171,6 +200,8 @@ BulkWriter* bulk_writer_open(const char* table, const TargetColumn* columns, int
         w->ndefaults++;
     }
     pfree(supplied);
+    w->index_first_row_per_block = only_brin_over_constants(w, columns);
+    w->last_indexed_block = InvalidBlockNumber;
 
     w->bistate = GetBulkInsertState();
     w->slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * batch_rows));

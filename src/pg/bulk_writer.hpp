@@ -22,6 +22,7 @@ struct TargetColumn {
     Oid type;
     int32 typmod;       // -1 for none
     bool may_be_null;   // the caller may pass NULL here
+    bool constant;      // the caller passes the same value in every row (e.g. the run id)
 };
 
 // Opens student_etl.<table> for insert, checking INSERT privilege. `columns` describes the

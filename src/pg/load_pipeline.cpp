@@ -119,8 +119,7 @@ void write_rejects(const ParsedBatch* parsed, BulkWriter* records, BulkWriter* i
     }
 }
 
-void write_rows(const ParsedBatch* parsed, BulkWriter* writer, const StudentDatums* datums,
-                RunAggregates* aggregates)
+void write_rows(const ParsedBatch* parsed, BulkWriter* writer, const StudentDatums* datums)
 {
     Datum values[64];
     bool nulls[64] = {};
@@ -128,7 +127,6 @@ void write_rows(const ParsedBatch* parsed, BulkWriter* writer, const StudentDatu
     for (const ParsedRow& row : parsed->rows) {
         fill_student_row(datums, row, values);
         bulk_writer_add(writer, values, nulls);
-        aggregates->add(row);   // noexcept
     }
 }
 
@@ -182,12 +180,13 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
                                     static_cast<int64>(file->st.st_size)};
     pgstat_progress_update_multi_param(3, progress_keys, progress_start);
 
-    // Started last: from here on the thread reads while this backend writes. Owned by
-    // load_memory, so an error or a cancel below stops and joins it when the memory goes.
+    // Started last: from here on the thread reads and sums the run's metrics while this
+    // backend writes. Owned by load_memory (after the aggregates, so destroyed before them):
+    // an error or a cancel below stops and joins it when the memory goes.
     ParserOptions options;
     options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
-    BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser",
-                                                               file->fd, options, kReadChunk);
+    BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser", file->fd,
+                                                               options, kReadChunk, ParseQueueLimits{}, aggregates);
     uint64 rejected = 0;
     for (;;) {
         CHECK_FOR_INTERRUPTS();
@@ -201,7 +200,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
                 break;
             continue;
         }
-        write_rows(parsed, facts, datums, aggregates);
+        write_rows(parsed, facts, datums);
         write_rejects(parsed, rejects, issues, run_id);
         rejected += parsed->rejects.size();
         const int keys[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED,

@@ -21,6 +21,7 @@ char* inbox_dir = nullptr;
 int worker_naptime_ms = 10000;
 int inbox_settle_ms = 2000;
 int max_attempts = 3;
+int max_workers = 1;
 int min_group_size = 5;
 double drift_mean_threshold = 0.2;
 double drift_share_threshold = 0.05;
@@ -86,8 +87,8 @@ void _PG_init(void)
     DefineCustomStringVariable(
         "student_etl.worker_role",
         "Role the background worker loads inbox files as.",
-        "Empty: the bootstrap superuser. Otherwise a role that is a member of pg_read_server_files; "
-        "it needs no LOGIN. Queued jobs always load as the role that enqueued them.",
+        "Empty: the bootstrap superuser. Otherwise a role holding the loader profile "
+        "(student_etl.grant_access); it needs no LOGIN. Queued jobs always load as the role that enqueued them.",
         &worker_role, "", PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
     DefineCustomStringVariable(
@@ -145,19 +146,26 @@ void _PG_init(void)
     // The worker and its postmaster-time setting exist only when preloaded; a session that
     // loads the library later (load() without the worker) must not define a PGC_POSTMASTER
     // setting, which PostgreSQL refuses after startup.
-    if (process_shared_preload_libraries_in_progress)
+    if (process_shared_preload_libraries_in_progress) {
         DefineCustomStringVariable(
             "student_etl.database_name",
-            "Database the student_etl background worker connects to.",
-            "The worker serves the queue (student_etl.load_jobs) and the inbox of this database only.",
+            "Database the student_etl background workers connect to.",
+            "The workers serve the queue (student_etl.load_jobs) and the inbox of this database only.",
             &worker_database_name, "postgres", PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+        DefineCustomIntVariable(
+            "student_etl.max_workers",
+            "How many background workers load queued deliveries at once.",
+            "Each claims the next queued job (FOR UPDATE SKIP LOCKED) and loads it in its own "
+            "transaction; worker 0 also watches the inbox. Each takes one of max_worker_processes.",
+            &max_workers, 1, 1, 32, PGC_POSTMASTER, 0, nullptr, nullptr, nullptr);
+    }
 
     MarkGUCPrefixReserved("student_etl");
 
     queue_install_xact_callback();
     if (process_shared_preload_libraries_in_progress) {
         worker_shmem_install_hooks();
-        register_worker();
+        register_workers();
         worker_registered = true;
     }
 }

@@ -28,7 +28,11 @@ extern int inbox_settle_ms;
 // A job started this many times (each interrupted by a crash or shutdown) is given up.
 extern int max_attempts;
 
-// Set in _PG_init when loaded by shared_preload_libraries: the worker is registered.
+// How many background workers load queued jobs at once (postmaster start only); worker 0
+// also watches the inbox.
+extern int max_workers;
+
+// Set in _PG_init when loaded by shared_preload_libraries: the workers are registered.
 extern bool worker_registered;
 
 // worker_shmem.cpp
@@ -36,6 +40,6 @@ void worker_shmem_install_hooks();
 // queue.cpp
 void queue_install_xact_callback();
 // worker.cpp
-void register_worker();
+void register_workers();
 
 }  // namespace student_etl::pg

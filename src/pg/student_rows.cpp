@@ -56,8 +56,8 @@ const TargetColumn kStudentColumns[] = {
     small_column("famrel"), small_column("freetime"), small_column("goout"), small_column("dalc"),
     small_column("walc"), small_column("health"), small_column("absences"), small_column("g1"),
     small_column("g2"), small_column("g3"),
-    text_column("subject"), TargetColumn{"grade_mean", NUMERICOID, kGradeMeanTypmod, false},
-    bool_column("passed"), small_column("grade_change"), TargetColumn{"run_id", INT8OID, -1, false},
+    TargetColumn{"subject", TEXTOID, -1, false, true}, TargetColumn{"grade_mean", NUMERICOID, kGradeMeanTypmod, false},
+    bool_column("passed"), small_column("grade_change"), TargetColumn{"run_id", INT8OID, -1, false, true},
     TargetColumn{"source_line", INT8OID, -1, false},
 };
 const int kStudentColumnCount = kEnd;

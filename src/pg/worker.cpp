@@ -13,10 +13,14 @@
 // profile like any caller's. Every statement is run through spi.hpp, so the database's or the
 // role's search_path never reaches the worker's SQL.
 //
+// Several workers (student_etl.max_workers) share the queue: each claims the next queued job
+// with FOR UPDATE SKIP LOCKED and holds an advisory lock on it while it runs it
+// (worker_catalog.hpp); worker 0 also sweeps the inbox. Directory sweeps take turns.
+//
 // Crash windows:
 //  * A job is claimed ('running') in one transaction and loaded + marked 'done' in the next.
-//    A crash between the two leaves it 'running' with nothing loaded: the worker puts every
-//    'running' job back to 'queued' when it starts (it is the only consumer of the queue).
+//    A crash between the two leaves it 'running' with nothing loaded: a worker that starts puts
+//    every 'running' job whose worker is gone (its lock is free) back to 'queued'.
 //  * An inbox file (or a file of a directory job) is first claimed: renamed into claimed/ and
 //    queued as a spool job (inbox.hpp). A crash between the rename and the job's commit leaves
 //    a file in claimed/ without a job: every sweep adopts such files. A spool file is moved to
@@ -247,16 +251,21 @@ void next_give_up_body(void* arg)
 void give_up_crashing_jobs(MemoryContext scratch)
 {
     for (;;) {
+        release_worker_locks();   // the previous job's
         GiveUp g{scratch, ClaimedJob{}};
         if (!run_transaction("student_etl worker: finding jobs to give up", next_give_up_body, &g, nullptr) ||
-            g.job.job_id == 0)
+            g.job.job_id == 0) {
+            release_worker_locks();
             return;
+        }
         const char* error = psprintf("given up after %d attempts, each interrupted by a crash or a shutdown"
                                      " (student_etl.max_attempts = %d)", g.job.attempts, max_attempts);
         FailureRecord rec{FailedRun{g.job.path, nullptr, error, nullptr, GetCurrentTimestamp()}, g.job.owner,
                           g.job.job_id, 0};
-        if (!run_transaction("student_etl worker: giving up a job", record_failure_body, &rec, nullptr))
+        if (!run_transaction("student_etl worker: giving up a job", record_failure_body, &rec, nullptr)) {
+            release_worker_locks();
             return;
+        }
         ereport(WARNING, (errmsg("student_etl worker: job %lld \"%s\" %s", static_cast<long long>(g.job.job_id),
                                  g.job.path, error)));
         if (g.job.spool)
@@ -312,10 +321,18 @@ void queue_spool_body(void* arg)
         (void) queue_spool_file(q->path, q->owner);
 }
 
+void sweep_lock_body(void* arg)
+{
+    if (arg != nullptr)
+        lock_directory_sweeps();
+    else
+        unlock_directory_sweeps();
+}
+
 // Claims every ready delivery of dir and queues it as a spool job of `owner` (the worker's own
 // user when InvalidOid); files left in claimed/ without a job by a crash are queued again.
 // Returns how many jobs it queued, or -1 with *problem set when dir cannot be served.
-int sweep_directory(const char* dir, Oid owner, bool log_problem, const char** problem)
+int sweep_directory_alone(const char* dir, Oid owner, bool log_problem, const char** problem)
 {
     *problem = directory_problem(dir, true);
     if (log_problem)
@@ -345,6 +362,19 @@ int sweep_directory(const char* dir, Oid owner, bool log_problem, const char** p
         if (run_transaction("student_etl worker: queueing a claimed file", queue_spool_body, &q, nullptr))
             ++queued;
     }
+    return queued;
+}
+
+// sweep_directory_alone(), while no other worker sweeps.
+int sweep_directory(const char* dir, Oid owner, bool log_problem, const char** problem)
+{
+    static char lock = 1;
+    if (!run_transaction("student_etl worker: waiting to sweep a directory", sweep_lock_body, &lock, nullptr)) {
+        *problem = "could not take the directory sweep lock";
+        return -1;
+    }
+    const int queued = sweep_directory_alone(dir, owner, log_problem, problem);
+    (void) run_transaction("student_etl worker: ending a directory sweep", sweep_lock_body, nullptr, nullptr);
     return queued;
 }
 
@@ -437,6 +467,7 @@ bool drain_queue(MemoryContext scratch)
 {
     for (;;) {
         CHECK_FOR_INTERRUPTS();
+        release_worker_locks();   // the previous job's
         process_config_if_needed();
         MemoryContextReset(scratch);
         MemoryContextSwitchTo(scratch);
@@ -477,35 +508,41 @@ bool drain_queue(MemoryContext scratch)
 
 }  // namespace
 
-void register_worker()
+void register_workers()
 {
-    BackgroundWorker worker;
-    memset(&worker, 0, sizeof worker);
-    worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-    worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-    worker.bgw_restart_time = 10;   // seconds; after a crash the postmaster restarts it at once
-    strlcpy(worker.bgw_library_name, "student_etl", BGW_MAXLEN);
-    strlcpy(worker.bgw_function_name, "student_etl_worker_main", BGW_MAXLEN);
-    strlcpy(worker.bgw_name, "student_etl worker", BGW_MAXLEN);
-    strlcpy(worker.bgw_type, "student_etl worker", BGW_MAXLEN);
-    worker.bgw_main_arg = (Datum) 0;
-    worker.bgw_notify_pid = 0;
-    RegisterBackgroundWorker(&worker);
+    for (int i = 0; i < max_workers; ++i) {
+        BackgroundWorker worker;
+        memset(&worker, 0, sizeof worker);
+        worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+        worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+        worker.bgw_restart_time = 10;   // seconds; after a crash the postmaster restarts it at once
+        strlcpy(worker.bgw_library_name, "student_etl", BGW_MAXLEN);
+        strlcpy(worker.bgw_function_name, "student_etl_worker_main", BGW_MAXLEN);
+        if (i == 0)
+            strlcpy(worker.bgw_name, "student_etl worker", BGW_MAXLEN);
+        else
+            snprintf(worker.bgw_name, BGW_MAXLEN, "student_etl worker %d", i);
+        strlcpy(worker.bgw_type, "student_etl worker", BGW_MAXLEN);
+        worker.bgw_main_arg = Int32GetDatum(i);
+        worker.bgw_notify_pid = 0;
+        RegisterBackgroundWorker(&worker);
+    }
 }
 
 }  // namespace student_etl::pg
 
-extern "C" void student_etl_worker_main(Datum /*arg*/)
+extern "C" void student_etl_worker_main(Datum arg)
 {
     using namespace student_etl::pg;
+    const int index = DatumGetInt32(arg);
 
     pqsignal(SIGHUP, SignalHandlerForConfigReload);
     pqsignal(SIGTERM, die);
     BackgroundWorkerUnblockSignals();
     BackgroundWorkerInitializeConnection(worker_database_name, nullptr, 0);
-    worker_shmem_attach();
-    pgstat_report_appname("student_etl worker");
-    ereport(LOG, (errmsg("student_etl worker started in database \"%s\"", worker_database_name)));
+    worker_shmem_attach(index);
+    pgstat_report_appname(MyBgworkerEntry->bgw_name);
+    ereport(LOG, (errmsg("%s started in database \"%s\"", MyBgworkerEntry->bgw_name, worker_database_name)));
 
     MemoryContext loop_memory = AllocSetContextCreate(TopMemoryContext, "student_etl worker loop",
                                                       ALLOCSET_DEFAULT_SIZES);
@@ -545,13 +582,13 @@ extern "C" void student_etl_worker_main(Datum /*arg*/)
             }
             was_ready = true;
             announced_waiting = false;
-            // The queue, then the inbox; what the inbox claimed is queued, so drain again.
+            // The queue, then (worker 0) the inbox; what the inbox claimed is queued, so drain again.
             for (;;) {
                 drain_queue(job_memory);
                 MemoryContextSwitchTo(loop_memory);
                 Oid role = InvalidOid;
                 const char* problem = nullptr;
-                if (inbox_dir == nullptr || inbox_dir[0] == '\0' || !inbox_role(&role) ||
+                if (index != 0 || inbox_dir == nullptr || inbox_dir[0] == '\0' || !inbox_role(&role) ||
                     sweep_directory(inbox_dir, role, true, &problem) <= 0)
                     break;
             }

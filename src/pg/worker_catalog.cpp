@@ -5,12 +5,22 @@
 
 extern "C" {
 #include "catalog/pg_type_d.h"
+#include "storage/lock.h"
 #include "utils/builtins.h"
 }
 
 namespace student_etl::pg {
 
 namespace {
+
+// Session-level advisory locks (pg_locks: locktype advisory, classid 1398031700 = 'STET'):
+// objid = a running job's id (mod 2^31), held by the worker loading it for as long as it
+// does; a job 'running' whose lock is free belongs to a worker that died. objid -1 (shown as
+// 4294967295) is held while a worker sweeps a directory.
+#define JOB_LOCK(fn, job_id_expr) \
+    "pg_catalog." fn "(1398031700, pg_catalog.mod(" job_id_expr ", 2147483648)::int4)"
+constexpr const char* kSweepLock = "SELECT pg_catalog.pg_advisory_lock(1398031700, -1)";
+constexpr const char* kSweepUnlock = "SELECT pg_catalog.pg_advisory_unlock(1398031700, -1)";
 
 // RETURNING job_id, path, subject, enqueued_by::oid, spool, attempts
 constexpr const char* kJobColumns = "job_id, path, subject, enqueued_by::oid, spool, attempts";
@@ -38,7 +48,8 @@ uint64 requeue_interrupted_jobs(int max_attempts)
     Oid types[] = {INT4OID};
     Datum values[] = {Int32GetDatum(max_attempts)};
     return run_sql("UPDATE student_etl.load_jobs SET state = 'queued', started_at = NULL"
-                   " WHERE state = 'running' AND attempts < $1",
+                   " WHERE CASE WHEN state = 'running' AND attempts < $1"
+                   "            THEN " JOB_LOCK("pg_try_advisory_xact_lock", "job_id") " ELSE false END",
                    SqlArgs{1, types, values, nullptr}, SPI_OK_UPDATE);
 }
 
@@ -47,7 +58,9 @@ ClaimedJob next_job_to_give_up(int max_attempts)
     ClaimedJob job{0, nullptr, nullptr, InvalidOid, false, 0};
     Oid types[] = {INT4OID};
     Datum values[] = {Int32GetDatum(max_attempts)};
-    run_sql(psprintf("SELECT %s FROM student_etl.load_jobs WHERE state = 'running' AND attempts >= $1"
+    run_sql(psprintf("SELECT %s FROM student_etl.load_jobs"
+                     " WHERE CASE WHEN state = 'running' AND attempts >= $1"
+                     "            THEN " JOB_LOCK("pg_try_advisory_lock", "job_id") " ELSE false END"
                      " ORDER BY job_id LIMIT 1",
                      kJobColumns),
             SqlArgs{1, types, values, nullptr}, SPI_OK_SELECT, take_job, &job);
@@ -61,10 +74,25 @@ ClaimedJob claim_job()
                      " attempts = attempts + 1"
                      " WHERE job_id = (SELECT job_id FROM student_etl.load_jobs WHERE state = 'queued'"
                      "                  ORDER BY job_id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                     " RETURNING %s",
+                     " RETURNING %s, " JOB_LOCK("pg_advisory_lock", "job_id"),
                      kJobColumns),
             kNoArgs, SPI_OK_UPDATE_RETURNING, take_job, &job);
     return job;
+}
+
+void lock_directory_sweeps()
+{
+    run_sql(kSweepLock, kNoArgs, SPI_OK_SELECT);
+}
+
+void unlock_directory_sweeps()
+{
+    run_sql(kSweepUnlock, kNoArgs, SPI_OK_SELECT);
+}
+
+void release_worker_locks()
+{
+    LockReleaseSession(USER_LOCKMETHOD);
 }
 
 int64 queue_spool_file(const char* path, Oid owner)

@@ -19,6 +19,11 @@ struct ClaimedJob {
     int attempts;
 };
 
+// Several workers (student_etl.max_workers) share the queue: a worker holds a session-level
+// advisory lock on each job it runs (taken by claim_job, and by next_job_to_give_up on the
+// job it returns) until release_worker_locks(). A 'running' job whose lock is free was left
+// by a worker that crashed or was stopped.
+
 // Jobs left 'running' by a crash or a shutdown (their loads rolled back) go back to 'queued',
 // unless they were started max_attempts times already. Returns how many were queued again.
 uint64 requeue_interrupted_jobs(int max_attempts);
@@ -29,6 +34,14 @@ ClaimedJob next_job_to_give_up(int max_attempts);
 
 // Claims the oldest queued job (FOR UPDATE SKIP LOCKED) and marks it running.
 ClaimedJob claim_job();
+
+// Waits until no other worker sweeps a directory, then holds that until unlocked: a file
+// another worker has just claimed, but not yet queued, must not look orphaned.
+void lock_directory_sweeps();
+void unlock_directory_sweeps();
+
+// Releases every such lock this worker holds (outside or inside a transaction).
+void release_worker_locks();
 
 // Queues a claimed file for `owner`; returns the job id.
 int64 queue_spool_file(const char* path, Oid owner);

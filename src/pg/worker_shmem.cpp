@@ -1,5 +1,6 @@
-// See worker_shmem.hpp. PG15: the space is requested in shmem_request_hook and the slot set up
-// in shmem_startup_hook (both only when loaded by shared_preload_libraries).
+// See worker_shmem.hpp. PG15: the space is requested in shmem_request_hook and the slots set up
+// in shmem_startup_hook (both only when loaded by shared_preload_libraries). One slot per
+// worker (student_etl.max_workers, fixed at postmaster start).
 #include "worker_shmem.hpp"
 
 #include "settings.hpp"
@@ -24,7 +25,8 @@ struct WorkerSlot {
     Latch* latch;   // the worker's MyLatch (its PGPROC's procLatch): valid shared memory
 };
 
-WorkerSlot* slot = nullptr;
+WorkerSlot* slots = nullptr;   // max_workers of them
+WorkerSlot* my_slot = nullptr;
 shmem_request_hook_type prev_request_hook = nullptr;
 shmem_startup_hook_type prev_startup_hook = nullptr;
 
@@ -32,7 +34,7 @@ void request_shmem()
 {
     if (prev_request_hook)
         prev_request_hook();
-    RequestAddinShmemSpace(MAXALIGN(sizeof(WorkerSlot)));
+    RequestAddinShmemSpace(MAXALIGN(mul_size(sizeof(WorkerSlot), max_workers)));
 }
 
 void startup_shmem()
@@ -41,23 +43,24 @@ void startup_shmem()
         prev_startup_hook();
     LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
     bool found = false;
-    slot = static_cast<WorkerSlot*>(ShmemInitStruct("student_etl worker", sizeof(WorkerSlot), &found));
-    if (!found) {
-        SpinLockInit(&slot->mutex);
-        slot->pid = 0;
-        slot->latch = nullptr;
+    slots = static_cast<WorkerSlot*>(
+        ShmemInitStruct("student_etl workers", mul_size(sizeof(WorkerSlot), max_workers), &found));
+    for (int i = 0; !found && i < max_workers; ++i) {
+        SpinLockInit(&slots[i].mutex);
+        slots[i].pid = 0;
+        slots[i].latch = nullptr;
     }
     LWLockRelease(AddinShmemInitLock);
 }
 
 void detach(int /*code*/, Datum /*arg*/)
 {
-    SpinLockAcquire(&slot->mutex);
-    if (slot->pid == MyProcPid) {
-        slot->pid = 0;
-        slot->latch = nullptr;
+    SpinLockAcquire(&my_slot->mutex);
+    if (my_slot->pid == MyProcPid) {
+        my_slot->pid = 0;
+        my_slot->latch = nullptr;
     }
-    SpinLockRelease(&slot->mutex);
+    SpinLockRelease(&my_slot->mutex);
 }
 
 }  // namespace
@@ -70,27 +73,28 @@ void worker_shmem_install_hooks()
     shmem_startup_hook = startup_shmem;
 }
 
-void worker_shmem_attach()
+void worker_shmem_attach(int index)
 {
-    if (slot == nullptr)
+    if (slots == nullptr || index < 0 || index >= max_workers)
         elog(ERROR, "student_etl: worker shared memory is not initialised");
-    SpinLockAcquire(&slot->mutex);
-    slot->pid = MyProcPid;
-    slot->latch = MyLatch;
-    SpinLockRelease(&slot->mutex);
+    my_slot = &slots[index];
+    SpinLockAcquire(&my_slot->mutex);
+    my_slot->pid = MyProcPid;
+    my_slot->latch = MyLatch;
+    SpinLockRelease(&my_slot->mutex);
     on_shmem_exit(detach, 0);
 }
 
 void wake_worker()
 {
-    if (slot == nullptr)
-        return;
-    SpinLockAcquire(&slot->mutex);
-    Latch* latch = slot->latch;
-    SpinLockRelease(&slot->mutex);
-    // A latch of an exited worker is still a valid PGPROC latch: setting it is harmless.
-    if (latch != nullptr)
-        SetLatch(latch);
+    for (int i = 0; slots != nullptr && i < max_workers; ++i) {
+        SpinLockAcquire(&slots[i].mutex);
+        Latch* latch = slots[i].latch;
+        SpinLockRelease(&slots[i].mutex);
+        // A latch of an exited worker is still a valid PGPROC latch: setting it is harmless.
+        if (latch != nullptr)
+            SetLatch(latch);
+    }
 }
 
 }  // namespace student_etl::pg

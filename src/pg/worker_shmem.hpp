@@ -1,5 +1,5 @@
-// A small shared-memory slot naming the background worker's latch, so that a backend can wake
-// it (enqueue() does, at commit). PostgreSQL-side code, plain data only.
+// Small shared-memory slots naming the background workers' latches, so that a backend can wake
+// them (enqueue() does, at commit). PostgreSQL-side code, plain data only.
 #pragma once
 
 extern "C" {
@@ -8,11 +8,11 @@ extern "C" {
 
 namespace student_etl::pg {
 
-// The worker announces itself (and is forgotten again when it exits).
-void worker_shmem_attach();
+// Worker number `index` (0 .. max_workers - 1) announces itself (and is forgotten again when
+// it exits).
+void worker_shmem_attach(int index);
 
-// Sets the worker's latch if a worker is running; a no-op otherwise (or without the slot,
-// i.e. when the library was not preloaded).
+// Sets every running worker's latch; a no-op without the slots (library not preloaded).
 void wake_worker();
 
 }  // namespace student_etl::pg

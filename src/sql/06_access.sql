@@ -184,3 +184,9 @@ SELECT g.role::text AS role_name, g.profile, p.rank, g.granted_by, g.granted_at
    AND (pg_catalog.pg_has_role(g.role::oid, 'USAGE') OR student_etl._has_profile(current_user::regrole, 'admin'));
 COMMENT ON VIEW student_etl.access IS
     'Profiles granted to roles (yours, or every role''s for an admin): role, profile, rank, who granted it and when.';
+COMMENT ON FUNCTION student_etl._require_access_manager(regrole) IS
+    'Raises unless caller is a superuser or the extension''s owner: the one check behind grant_access() and revoke_access().';
+COMMENT ON FUNCTION student_etl._grant_access(regrole, name, text, text) IS
+    'grant_access() for caller (student_etl_owner_call passes the session''s user): records the profile and applies its rights. Owner only.';
+COMMENT ON FUNCTION student_etl._revoke_access(regrole, name, text) IS
+    'revoke_access() for caller: removes one profile (NULL: every profile) and applies what is left. Owner only.';

@@ -135,3 +135,5 @@ SELECT m.run_id, m.subject, k.facet, k.key1, k.key2, k.key3,
  WHERE m.run_id = p_run_id
  GROUP BY m.run_id, m.subject, k.facet, k.key1, k.key2, k.key3
 $$;
+COMMENT ON FUNCTION student_etl.recompute_run_facets(bigint) IS
+    'The facet cells of a run derived again from the fact table with the SQL rules: to check the cells load() wrote while streaming, or to rebuild them.';

@@ -159,5 +159,17 @@ COMMENT ON VIEW student_etl.run_metrics IS
     'Whole-delivery measures per loaded run, over time, with the run''s loaded and rejected record counts.';
 COMMENT ON VIEW student_etl.grade_distribution IS
     'Students per final grade (g3, 0-20) and school, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.latest_facets IS
+    'The run_facets cells of the latest delivery of each subject (what the questions read).';
+COMMENT ON VIEW student_etl.q1_mother_jobs_of_young_male_students IS
+    'Question 1: the mothers'' jobs of male students under 20, with how many such students, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q2_rural_most_frequent_traveltime IS
+    'Question 2: the most frequent travel time of rural students (ties all shown), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q3_top_father_jobs_by_pstatus IS
+    'Question 3: the top 3 fathers'' jobs per parents'' cohabitation status (equal counts by job name), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q4_most_frequent_failures_by_famsize IS
+    'Question 4: the most frequent number of past failures per family size (ties all shown), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q5_median_absences_by_famrel_sex IS
+    'Question 5: median absences (percentile_cont 0.5) for low (famrel 1-2) and average (famrel 3) family relationships, by sex, latest delivery of each subject.';
 COMMENT ON VIEW student_etl.latest_runs IS
     'The latest loaded, not purged delivery of each subject: what "current" means.';

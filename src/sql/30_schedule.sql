@@ -196,3 +196,13 @@ COMMENT ON FUNCTION student_etl.scheduled_load_list() IS
 CREATE VIEW student_etl.scheduled_loads AS SELECT * FROM student_etl.scheduled_load_list();
 COMMENT ON VIEW student_etl.scheduled_loads IS
     'Scheduled deliveries (yours, or all for an admin): pg_cron job, schedule, and the outcome of the last cron run and of the last load of the path.';
+COMMENT ON FUNCTION student_etl._require_pg_cron() IS
+    'Raises unless pg_cron is installed in this database: the schedule helpers need it.';
+COMMENT ON FUNCTION student_etl._schedule_command(text, text, boolean) IS
+    'The pg_cron command of a scheduled delivery: SELECT student_etl.enqueue(path, subject), with the strict every-other-day guard when asked.';
+COMMENT ON FUNCTION student_etl._schedule_load(regrole, text, text, text, text, boolean) IS
+    'schedule_load() for caller: the pg_cron job, run as caller, and its load_schedules row. Owner only.';
+COMMENT ON FUNCTION student_etl._unschedule_load(regrole, text, name) IS
+    'unschedule_load() for caller: removes the schedule and its pg_cron job together (another role''s for an admin). Owner only.';
+COMMENT ON FUNCTION student_etl._scheduled_load_list(regrole) IS
+    'The scheduled deliveries caller may see (its own; all for an admin), with the last cron run and the last queued load of each. Owner only; read through scheduled_loads.';

@@ -53,3 +53,5 @@ LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION student_etl.grant_dashboard_access(name, text) IS
     'The dashboard profile: grant_access(role, ''dashboard''), with the role''s statement_timeout set to timeout. Superuser or extension owner only.';
+COMMENT ON FUNCTION student_etl._grant_dashboard_access(regrole, name, text) IS
+    'grant_dashboard_access() for caller: grant_access(role, ''dashboard'') with the role''s statement_timeout. Owner only.';

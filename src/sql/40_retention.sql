@@ -51,3 +51,5 @@ LANGUAGE C VOLATILE
 SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION student_etl.purge(integer, interval) IS
     'Admin: remove the rows, rejects and facet cells of loaded deliveries beyond the latest keep_last of each subject (and, if given, older than older_than); their load_runs rows stay, marked purged_at. Returns what it removed.';
+COMMENT ON FUNCTION student_etl._purge(regrole, integer, interval) IS
+    'purge() for caller (admin profile): removes old deliveries'' facts, rejects and facet cells, keeps their load_runs rows. Owner only.';

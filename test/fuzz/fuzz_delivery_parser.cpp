@@ -5,6 +5,8 @@
 // thrown", it checks what the loader relies on:
 //   * the outcome does not depend on the chunking (whole input vs the chosen cuts, each fed
 //     with feed_until() and a small output limit), and output_bytes() matches a recount;
+//   * nor on who splits plain lines (split_plain_lines on, as the loader runs, and off:
+//     libcsv only);
 //   * records_read = rows + rejects, records_rejected = rejects;
 //   * no two records share a line number (they key student_performance and rejected_rows),
 //     and lines grow in file order;
@@ -219,6 +221,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const Result chunked = run(data, size, opt, cuts, 64 * (seed % 16));   // 0: stop after every line
     if (chunked.dump != whole.dump)
         die("outcome depends on chunking", "\n--- whole\n" + whole.dump + "--- chunked\n" + chunked.dump);
+    // Lines without quotes are split without libcsv: the same outcome as libcsv's.
+    ParserOptions libcsv_only = opt;
+    libcsv_only.split_plain_lines = false;
+    const Result by_libcsv = run(data, size, libcsv_only, {}, SIZE_MAX);
+    if (by_libcsv.dump != whole.dump)
+        die("splitting plain lines differs from libcsv", "\n--- split\n" + whole.dump + "--- libcsv\n" + by_libcsv.dump);
 
     if (whole.read != whole.rows + whole.rejects || whole.rejected != whole.rejects)
         die("record counts do not add up");

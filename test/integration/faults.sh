@@ -4,11 +4,11 @@
 # pg_cancel_backend, a read-only transaction, a full disk (tmpfs tablespace, when mounting
 # is allowed), kill -9 of the backend mid-load, and readers during a load. Every failure
 # must end with a clear message and leave no row of that run; the next load must succeed.
-# Fast: the sample x1000 (395,000 records, ~57 MB). STUDENT_ETL_STRESS=1: x10,000 (~568 MB).
+# Fast: the sample x2000 (790,000 records, ~114 MB: long enough to be caught mid-load). STUDENT_ETL_STRESS=1: x10,000 (~568 MB).
 set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
-TIMES=$([ "${STUDENT_ETL_STRESS:-0}" = 1 ] && echo 10000 || echo 1000)
+TIMES=$([ "${STUDENT_ETL_STRESS:-0}" = 1 ] && echo 10000 || echo 2000)
 ROWS=$((TIMES * 395))
 own_cluster "${STUDENT_ETL_FAULTS_PORT:-5521}"
 make_data_dir

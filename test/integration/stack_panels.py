@@ -5,7 +5,9 @@ server as the Grafana login (psql -U <role>, so the role's read-only default and
 statement_timeout apply). Each query must succeed and return rows; with --fresh (a database
 just initialised, nothing delivered or run yet) a panel whose target carries
 "student_etl_empty_ok" may return none. Variables are tried with "All" and with each single
-value. Needs PGHOST/PGPORT of the server."""
+value. Needs PGHOST/PGPORT of the server. With --emit DIR it runs only the variable queries and
+writes each panel query (all variables at "All") to DIR/<n>.sql, one statement per file, for a
+load generator (test/integration/lib/stack_load.sh)."""
 import argparse
 import csv
 import datetime as dt
@@ -122,7 +124,9 @@ def main():
     ap.add_argument("--user", required=True)
     ap.add_argument("--dbname", required=True)
     ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--emit", metavar="DIR")
     args = ap.parse_args()
+    emitted = 0
     failures = checked = 0
     for path in sorted(glob.glob(os.path.join(ROOT, "grafana/dashboards/*.json"))):
         dash = json.load(open(path))
@@ -149,6 +153,12 @@ def main():
                 selections.append(dict(options, **{name: [v]}))
         for panel in dash["panels"]:
             for target in panel.get("targets", []):
+                if args.emit:
+                    emitted += 1
+                    sql = expand_variables(expand_macros(target["rawSql"], t_from, t_to), selections[0])
+                    with open(os.path.join(args.emit, f"{emitted:03d}.sql"), "w") as out:
+                        out.write(sql.strip().rstrip(";") + ";\n")
+                    continue
                 checked += 1
                 label = f"{dash['title']}: {panel['title']}"
                 empty_ok = args.fresh and target.get("student_etl_empty_ok")
@@ -176,6 +186,28 @@ def main():
                 else:
                     note = f" (may be empty: {empty_ok})" if empty_ok else ""
                     print(f"ok - {label}: {len(seen)} expansion(s){note}")
+    if not args.emit:
+        # The provisioned alert rules' queries: each must return exactly one row.
+        import yaml
+        for path in sorted(glob.glob(os.path.join(ROOT, "grafana/provisioning/alerting/*.yaml"))):
+            for group in yaml.safe_load(open(path)).get("groups", []):
+                for rule in group["rules"]:
+                    for q in rule["data"]:
+                        if q["datasourceUid"] == "__expr__":
+                            continue
+                        checked += 1
+                        try:
+                            rows = run(args, q["model"]["rawSql"])
+                            good = len(rows) == 1
+                            problem = f"{len(rows)} rows"
+                        except (RuntimeError, subprocess.TimeoutExpired) as e:
+                            good, problem = False, str(e)
+                        print(("ok - " if good else "not ok - ") + f"alert rule {rule['title']}: query {q['refId']}"
+                              + ("" if good else f": {problem}"))
+                        failures += 0 if good else 1
+    if args.emit:
+        print(f"panels: {emitted} queries written to {args.emit}")
+        return 1 if failures or not emitted else 0
     print(f"panels: {checked} queries, {failures} failed")
     return 1 if failures or not checked else 0
 

@@ -255,16 +255,20 @@ echo "worker: unscheduled"
 # --- A job whose loads keep ending in a crash is given up after student_etl.max_attempts (3)
 # starts: failed with that reason, never started again.
 crashing=$QUEUE/student-mat-crashing.csv
-make_big() { head -n 1 "$SAMPLE"; for _ in $(seq 1500); do tail -n +2 "$SAMPLE"; done; }
+# Big enough (3 M rows) that no attempt ends before the test has stopped it.
+make_big() {
+  for _ in $(seq 100); do tail -n +2 "$SAMPLE"; done > "$WORK/x100.csv"
+  head -n 1 "$SAMPLE"; for _ in $(seq 80); do cat "$WORK/x100.csv"; done
+}
 make_big > "$crashing"; [ "$(id -u)" = 0 ] && chown postgres "$crashing"
 j=$(q "SELECT student_etl.enqueue('$crashing')")
 for attempt in 1 2 3; do
   pid=
-  for _ in $(seq 600); do
-    pid=$(q "SELECT p.pid FROM pg_stat_progress_copy p JOIN pg_stat_activity a USING (pid)
-              WHERE a.backend_type = 'student_etl worker' AND p.bytes_processed > 0" 2>/dev/null || true)
+  # The worker running the job holds its advisory lock from the claim to the end of the load.
+  for _ in $(seq 1500); do
+    pid=$(q "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = 1398031700 AND objid = $j" 2>/dev/null || true)
     [ -n "$pid" ] && break
-    sleep 0.05
+    sleep 0.02
   done
   [ -n "$pid" ] || fail "attempt $attempt: the crashing job never ran ($(q "SELECT state, attempts FROM student_etl.load_jobs WHERE job_id = $j"))"
   kill -9 "$pid"

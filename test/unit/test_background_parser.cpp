@@ -96,6 +96,28 @@ TEST(BackgroundParser, SameResultAsTheDirectParser)
     }
 }
 
+// The run's metrics summed on the thread equal those summed over the rows handed out.
+TEST(BackgroundParser, AggregatesOnTheThreadEqualThoseOfTheRows)
+{
+    const std::string content = test::read_fixture("student-mat-badrows.csv") + test::read_fixture("student-mat.csv");
+    TempFile file(content);
+    RunAggregates on_thread;
+    BackgroundParser bg(file.fd, ParserOptions{}, 1000, ParseQueueLimits{4096, 8192}, &on_thread);
+    Collected got = drain(bg);
+    ASSERT_GT(got.rows.size(), 395u);
+    RunAggregates by_hand;
+    for (const ParsedRow& row : got.rows)
+        by_hand.add(row);
+    const std::vector<FacetCell> a = on_thread.cells(), b = by_hand.cells();
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        EXPECT_STREQ(a[i].facet, b[i].facet);
+        for (int k = 0; k < 3; ++k)
+            EXPECT_STREQ(a[i].key[k], b[i].key[k]);
+        EXPECT_EQ(0, std::memcmp(&a[i].sums, &b[i].sums, sizeof a[i].sums)) << a[i].facet;
+    }
+}
+
 TEST(BackgroundParser, AQuoteOpenAtTheEndIsTheLastRejectNotAnError)
 {
     // Good records, then a quote that never closes: once an error for the whole file, now

@@ -3,71 +3,33 @@
 \set VERBOSITY terse
 TRUNCATE student_etl.student_performance_history, student_etl.rejected_rows, student_etl.reject_issues,
          student_etl.run_facets, student_etl.load_jobs, student_etl.load_runs RESTART IDENTITY;
+
 -- 1. Current and history. Two math deliveries: the history keeps both, student_performance
 -- (the seed's query) returns the latest one only, each record once.
 SELECT run_id, status, subject, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
- run_id | status | subject | rows_loaded 
---------+--------+---------+-------------
-      1 | loaded | math    |         395
-(1 row)
-
 SELECT run_id, status, subject, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat-variant.csv');
- run_id | status | subject | rows_loaded 
---------+--------+---------+-------------
-      2 | loaded | math    |         395
-(1 row)
-
 SELECT (SELECT count(*) FROM student_etl.student_performance_history) AS history_rows,
        (SELECT count(*) FROM student_etl.student_performance) AS current_rows,
        (SELECT array_agg(DISTINCT run_id) FROM student_etl.student_performance) AS current_runs,
        (SELECT count(*) FROM (SELECT run_id, source_line FROM student_etl.student_performance
                                GROUP BY 1, 2 HAVING count(*) > 1) d) AS repeated_records;
- history_rows | current_rows | current_runs | repeated_records 
---------------+--------------+--------------+------------------
-          790 |          395 | {2}          |                0
-(1 row)
-
 -- "Rural students with travel time 1": the current delivery's answer, not the sum over history.
 SELECT (SELECT count(*) FROM student_etl.student_performance WHERE address = 'R' AND traveltime = 1) AS current_answer,
        (SELECT count(*) FROM student_etl.student_performance_history
          WHERE address = 'R' AND traveltime = 1 AND run_id = 2) AS latest_delivery,
        (SELECT count(*) FROM student_etl.student_performance_history WHERE address = 'R' AND traveltime = 1) AS history;
- current_answer | latest_delivery | history 
-----------------+-----------------+---------
-             35 |              35 |      70
-(1 row)
-
 -- The metrics read the same current rows.
 SELECT subject, students = (SELECT count(*) FROM student_etl.student_performance) AS metrics_on_current
   FROM student_etl.group_metrics WHERE dimension = 'all';
- subject | metrics_on_current 
----------+--------------------
- math    | t
-(1 row)
 
 -- 2. One student across both courses: the two original files give the 382 pairs of
 -- student.txt; the same files in another row order give the same pairs.
 SELECT status, subject, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-por.csv');
- status |  subject   | rows_loaded 
---------+------------+-------------
- loaded | portuguese |         649
-(1 row)
-
 SELECT count(*) AS pairs, count(*) FILTER (WHERE ambiguous) AS ambiguous_pairs,
        count(DISTINCT (math_run_id, math_source_line)) AS math_records,
        count(DISTINCT (portuguese_run_id, portuguese_source_line)) AS portuguese_records
   FROM student_etl.course_matches;
- pairs | ambiguous_pairs | math_records | portuguese_records 
--------+-----------------+--------------+--------------------
-   382 |              24 |          370 |                374
-(1 row)
-
 SELECT * FROM student_etl.course_overlap;
- math_run_id | portuguese_run_id | math_students | portuguese_students | matched_pairs | students_in_both | students_total | suppressed 
--------------+-------------------+---------------+---------------------+---------------+------------------+----------------+------------
-           2 |                 3 |           395 |                 649 |           382 |              370 |            674 | f
-(1 row)
-
 -- Plain SQL over the same current rows: the R script's merge.
 CREATE TEMP TABLE plain_pairs AS
 SELECT m.source_line AS math_line, p.source_line AS por_line, m.g3 AS math_g3, p.g3 AS por_g3,
@@ -81,33 +43,13 @@ SELECT count(*) AS differences FROM (
   UNION ALL
   (SELECT math_source_line, portuguese_source_line, math_g3, portuguese_g3, ambiguous FROM student_etl.course_matches
    EXCEPT SELECT math_line, por_line, math_g3, por_g3, ambiguous FROM plain_pairs)) d;
- differences 
--------------
-           0
-(1 row)
-
 SELECT dimension, bucket, ambiguous, pairs, mean_math_g3, mean_portuguese_g3, mean_g3_difference,
        passed_both_share, passed_math_only_share, passed_portuguese_only_share, failed_both_share
   FROM student_etl.course_grades WHERE dimension IN ('all', 'school') ORDER BY 1, 2, 3;
- dimension | bucket | ambiguous | pairs | mean_math_g3 | mean_portuguese_g3 | mean_g3_difference | passed_both_share | passed_math_only_share | passed_portuguese_only_share | failed_both_share 
------------+--------+-----------+-------+--------------+--------------------+--------------------+-------------------+------------------------+------------------------------+-------------------
- all       | all    | f         |   358 |        10.55 |              12.58 |               2.04 |            0.6592 |                 0.0196 |                       0.2682 |            0.0531
- all       | all    | t         |    24 |         8.00 |              11.50 |               3.50 |            0.4167 |                 0.0833 |                       0.3333 |            0.1667
- school    | GP     | f         |   320 |        10.62 |              12.76 |               2.14 |            0.6656 |                 0.0125 |                       0.2813 |            0.0406
- school    | GP     | t         |    22 |         8.73 |              11.82 |               3.09 |            0.4545 |                 0.0909 |                       0.3636 |            0.0909
- school    | MS     | f         |    38 |         9.97 |              11.11 |               1.13 |            0.6053 |                 0.0789 |                       0.1579 |            0.1579
- school    | MS     | t         |     2 |         0.00 |               8.00 |               8.00 |            0.0000 |                 0.0000 |                       0.0000 |            1.0000
-(6 rows)
-
 SELECT count(*) AS differences FROM (
   SELECT ambiguous, count(*) AS pairs, round(avg(math_g3), 2) AS m, round(avg(por_g3), 2) AS p
     FROM plain_pairs GROUP BY ambiguous
   EXCEPT SELECT ambiguous, pairs, mean_math_g3, mean_portuguese_g3 FROM student_etl.course_grades WHERE dimension = 'all') d;
- differences 
--------------
-           0
-(1 row)
-
 -- The same files shuffled (new deliveries of both subjects): the same 382 pairs of records,
 -- matched by content, each pair's grades unchanged.
 CREATE TEMP TABLE pairs_before AS
@@ -115,25 +57,10 @@ SELECT school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reas
        ambiguous, math_g1, math_g2, math_g3, portuguese_g1, portuguese_g2, portuguese_g3
   FROM student_etl.course_matches;
 SELECT status, subject, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat-shuffled.csv');
- status | subject | rows_loaded 
---------+---------+-------------
- loaded | math    |         395
-(1 row)
-
 SELECT status, subject, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-por-shuffled.csv');
- status |  subject   | rows_loaded 
---------+------------+-------------
- loaded | portuguese |         649
-(1 row)
-
 SELECT count(*) AS pairs, count(*) FILTER (WHERE ambiguous) AS ambiguous_pairs,
        count(*) FILTER (WHERE math_source_line <> portuguese_source_line) > 300 AS lines_differ
   FROM student_etl.course_matches;
- pairs | ambiguous_pairs | lines_differ 
--------+-----------------+--------------
-   382 |              24 | t
-(1 row)
-
 SELECT count(*) AS differences FROM (
   (TABLE pairs_before EXCEPT ALL
    SELECT school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, nursery, internet,
@@ -142,109 +69,37 @@ SELECT count(*) AS differences FROM (
   (SELECT school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, nursery, internet,
           ambiguous, math_g1, math_g2, math_g3, portuguese_g1, portuguese_g2, portuguese_g3 FROM student_etl.course_matches
    EXCEPT ALL TABLE pairs_before)) d;
- differences 
--------------
-           0
-(1 row)
-
 SELECT math_students, portuguese_students, matched_pairs, students_in_both, students_total FROM student_etl.course_overlap;
- math_students | portuguese_students | matched_pairs | students_in_both | students_total 
----------------+---------------------+---------------+------------------+----------------
-           395 |                 649 |           382 |              370 |            674
-(1 row)
 
 -- 7. Privacy: a dashboard viewer never sees a group under student_etl.min_group_size (5).
 CREATE ROLE student_etl_am_dash;
 CREATE ROLE student_etl_am_analyst;
 SELECT student_etl.grant_access('student_etl_am_dash', 'dashboard');
- grant_access 
---------------
- 
-(1 row)
-
 SELECT student_etl.grant_access('student_etl_am_analyst', 'analyst');
- grant_access 
---------------
- 
-(1 row)
-
 SET ROLE student_etl_am_dash;
 -- The viewer cannot lower the threshold for its session.
 SET student_etl.min_group_size = 1;
-ERROR:  permission denied to set parameter "student_etl.min_group_size"
 -- Ages 20-22 of math are 3, 1 and 1 students: withheld, measures and counts NULL.
 SELECT subject, bucket, students, pass_rate, mean_g3, suppressed FROM student_etl.group_metrics
  WHERE dimension = 'age' ORDER BY subject, bucket;
-  subject   | bucket | students | pass_rate | mean_g3 | suppressed 
-------------+--------+----------+-----------+---------+------------
- math       | 15     |       82 |    0.7439 |   11.26 | f
- math       | 16     |      104 |    0.7404 |   11.03 | f
- math       | 17     |       98 |    0.6735 |   10.28 | f
- math       | 18     |       82 |    0.5854 |    9.55 | f
- math       | 19     |       24 |    0.4583 |    8.21 | f
- math       | 20     |          |           |         | t
- math       | 21     |          |           |         | t
- math       | 22     |          |           |         | t
- portuguese | 15     |      112 |    0.8929 |   12.11 | f
- portuguese | 16     |      177 |    0.8757 |   11.99 | f
- portuguese | 17     |      179 |    0.8436 |   12.27 | f
- portuguese | 18     |      140 |    0.8071 |   11.77 | f
- portuguese | 19     |       32 |    0.6875 |    9.53 | f
- portuguese | 20     |          |           |         | t
- portuguese | 21     |          |           |         | t
- portuguese | 22     |          |           |         | t
-(16 rows)
-
 -- Asking for the small buckets alone withholds them the same (the partition is the whole age
 -- dimension, whatever the query filters).
 SELECT subject, bucket, students, suppressed FROM student_etl.group_metrics
  WHERE dimension = 'age' AND bucket IN ('21', '22') ORDER BY subject, bucket;
-  subject   | bucket | students | suppressed 
-------------+--------+----------+------------
- math       | 21     |          | t
- math       | 22     |          | t
- portuguese | 21     |          | t
- portuguese | 22     |          | t
-(4 rows)
-
 SELECT count(*) FILTER (WHERE suppressed) AS withheld, count(*) AS cells,
        count(*) FILTER (WHERE suppressed AND students IS NOT NULL) AS leaked
   FROM student_etl.grade_distribution;
- withheld | cells | leaked 
-----------+-------+--------
-       24 |    64 |      0
-(1 row)
-
 SELECT * FROM student_etl.course_overlap;
- math_run_id | portuguese_run_id | math_students | portuguese_students | matched_pairs | students_in_both | students_total | suppressed 
--------------+-------------------+---------------+---------------------+---------------+------------------+----------------+------------
-           4 |                 5 |           395 |                 649 |           382 |              370 |            674 | f
-(1 row)
-
 SELECT dimension, bucket, ambiguous, pairs, mean_math_g3, suppressed FROM student_etl.course_grades
  WHERE dimension IN ('all', 'school') ORDER BY 1, 2, 3;
- dimension | bucket | ambiguous | pairs | mean_math_g3 | suppressed 
------------+--------+-----------+-------+--------------+------------
- all       | all    | f         |   358 |        10.55 | f
- all       | all    | t         |    24 |         8.00 | f
- school    | GP     | f         |   320 |        10.62 | f
- school    | GP     | t         |       |              | t
- school    | MS     | f         |    38 |         9.97 | f
- school    | MS     | t         |       |              | t
-(6 rows)
-
 RESET ROLE;
 SET ROLE student_etl_am_analyst;
 -- Analysts see every cell.
 SELECT (SELECT count(*) FROM student_etl.group_metrics WHERE suppressed)
      + (SELECT count(*) FROM student_etl.grade_distribution WHERE suppressed)
      + (SELECT count(*) FROM student_etl.course_grades WHERE suppressed) AS withheld_from_analyst;
- withheld_from_analyst 
------------------------
-                     0
-(1 row)
-
 RESET ROLE;
+
 -- The subtraction attack, for every partition of every view with cells: what the viewer sees,
 -- next to the true counts (an analyst's view). In each partition, the total minus the
 -- published cells is the sum of the withheld ones: never one cell alone, never fewer than
@@ -280,16 +135,6 @@ SELECT view, count(*) AS partitions, sum(withheld) AS withheld_cells,
        sum(leaked) AS leaked, sum(small_published) AS small_published
   FROM attack a GROUP BY view;
 SELECT * FROM attack_summary ORDER BY view;
-        view        | partitions | withheld_cells | single_withheld | small_recovered | leaked | small_published 
---------------------+------------+----------------+-----------------+-----------------+--------+-----------------
- course_grades      |          5 |              5 |               0 |               0 |      0 |               0
- grade_distribution |          4 |             24 |               0 |               0 |      0 |               0
- group_metrics      |         22 |              8 |               0 |               0 |      0 |               0
- group_trends       |         55 |             19 |               0 |               0 |      0 |               0
- q1                 |          2 |              0 |               0 |               0 |      0 |               0
- q5                 |          4 |              0 |               0 |               0 |      0 |               0
-(6 rows)
-
 SET student_etl.min_group_size = 40;
 TRUNCATE true_cells, seen_cells;
 INSERT INTO true_cells SELECT view, part, cell, students FROM all_cells;
@@ -297,81 +142,34 @@ SET ROLE student_etl_am_dash;
 INSERT INTO seen_cells SELECT * FROM all_cells;
 RESET ROLE;
 SELECT * FROM attack_summary ORDER BY view;
-        view        | partitions | withheld_cells | single_withheld | small_recovered | leaked | small_published 
---------------------+------------+----------------+-----------------+-----------------+--------+-----------------
- course_grades      |          5 |             17 |               0 |               0 |      0 |               0
- grade_distribution |          4 |             55 |               0 |               0 |      0 |               0
- group_metrics      |         22 |             21 |               0 |               0 |      0 |               0
- group_trends       |         55 |             53 |               0 |               0 |      0 |               0
- q1                 |          2 |              5 |               0 |               0 |      0 |               0
- q5                 |          4 |              8 |               0 |               0 |      0 |               0
-(6 rows)
-
 RESET student_etl.min_group_size;
--- 8. Every metric is documented in the catalog: the columns of the metric views that are not
+
+-- 8. Every metric is documented in the catalog: the columns of the metric views (not the pipeline's) that are not
 -- an attribute of the data dictionary or a key carry a comment.
 SELECT c.relname, a.attname
   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0
  WHERE c.relnamespace = 'student_etl'::regnamespace AND c.relkind = 'v'
    AND c.relname NOT IN ('access', 'load_history', 'queue_history', 'reject_reasons', 'scheduled_loads',
+                         'inbox_files', 'load_failures', 'pipeline_job_runs', 'pipeline_schedules',
                          'latest_facets', 'student_performance') AND c.relname NOT LIKE '\_%'
    AND col_description(c.oid, a.attnum) IS NULL
    AND a.attname NOT IN (SELECT attname FROM pg_attribute
                           WHERE attrelid = 'student_etl.student_performance_history'::regclass AND attnum > 0)
  ORDER BY 1, 2;
- relname | attname 
----------+---------
-(0 rows)
 
 -- 5. Drift against the previous delivery of the same subject. The shuffled copies drift by
 -- nothing; then a delivery of 12 math students (the bad-rows file) drifts a lot.
 SELECT run_id, previous_run_id, flagged_measures, codes_appeared, codes_vanished, student_count_flagged
   FROM student_etl.delivery_drift_summary ORDER BY run_id;
- run_id | previous_run_id | flagged_measures | codes_appeared | codes_vanished | student_count_flagged 
---------+-----------------+------------------+----------------+----------------+-----------------------
-      2 |               1 |                0 |              0 |              0 | f
-      4 |               2 |                0 |              0 |              0 | f
-      5 |               3 |                0 |              0 |              0 | f
-(3 rows)
-
 SELECT count(*) AS measures, count(*) FILTER (WHERE shift <> 0) AS moved FROM student_etl.delivery_drift;
- measures | moved 
-----------+-------
-      180 |     0
-(1 row)
-
 SELECT run_id, status, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat-badrows.csv');
- run_id | status | rows_loaded 
---------+--------+-------------
-      6 | loaded |          12
-(1 row)
-
 SELECT kind, column_name, code, previous_value, current_value, shift, score, threshold, change, flagged
   FROM student_etl.delivery_drift
  WHERE run_id = 6 AND (kind = 'students' OR column_name IN ('g3', 'absences', 'school', 'mjob'))
  ORDER BY kind, column_name, code;
-   kind   | column_name |   code   | previous_value | current_value |   shift   | score  | threshold |  change  | flagged 
-----------+-------------+----------+----------------+---------------+-----------+--------+-----------+----------+---------
- mean     | absences    |          |         5.7089 |        4.5000 |   -1.2089 | 0.1512 |       0.2 |          | f
- mean     | g3          |          |        10.4152 |       11.0833 |    0.6681 | 0.1460 |       0.2 |          | f
- share    | mjob        | at_home  |         0.1494 |        0.1667 |    0.0173 | 0.0173 |      0.05 |          | f
- share    | mjob        | health   |         0.0861 |        0.2500 |    0.1639 | 0.1639 |      0.05 |          | t
- share    | mjob        | other    |         0.3570 |        0.1667 |   -0.1903 | 0.1903 |      0.05 |          | t
- share    | mjob        | services |         0.2608 |        0.2500 |   -0.0108 | 0.0108 |      0.05 |          | f
- share    | mjob        | teacher  |         0.1468 |        0.1667 |    0.0198 | 0.0198 |      0.05 |          | f
- share    | school      | GP       |         0.8835 |        1.0000 |    0.1165 | 0.1165 |      0.05 |          | t
- share    | school      | MS       |         0.1165 |        0.0000 |   -0.1165 | 0.1165 |      0.05 | vanished | t
- students |             |          |       395.0000 |       12.0000 | -383.0000 | 0.9696 |       0.1 |          | t
-(10 rows)
-
 SELECT run_id, previous_run_id, flagged_measures, flagged_means, flagged_shares, codes_appeared, codes_vanished,
        student_count_flagged, suppressed_measures
   FROM student_etl.delivery_drift_summary WHERE run_id = 6;
- run_id | previous_run_id | flagged_measures | flagged_means | flagged_shares | codes_appeared | codes_vanished | student_count_flagged | suppressed_measures 
---------+-----------------+------------------+---------------+----------------+----------------+----------------+-----------------------+---------------------
-      6 |               4 |               37 |             9 |             27 |              0 |              7 | t                     |                   0
-(1 row)
-
 -- Plain SQL over the two deliveries: every mean and share equal, the codes that appeared and
 -- vanished the same.
 SELECT count(*) AS mean_differences FROM (
@@ -382,55 +180,23 @@ SELECT count(*) AS mean_differences FROM (
   UNION ALL SELECT 'age', round(avg(age) FILTER (WHERE run_id = 6) - avg(age) FILTER (WHERE run_id = 4), 4)
     FROM student_etl.student_performance_history
   EXCEPT SELECT column_name, shift FROM student_etl.delivery_drift WHERE run_id = 6 AND kind = 'mean') d;
- mean_differences 
-------------------
-                0
-(1 row)
-
 SELECT count(*) AS share_differences FROM (
   SELECT mjob, round(count(*) FILTER (WHERE run_id = 6)::numeric / 12 - count(*) FILTER (WHERE run_id = 4)::numeric / 395, 4) AS shift
     FROM student_etl.student_performance_history WHERE run_id IN (4, 6) GROUP BY mjob
   EXCEPT SELECT code, shift FROM student_etl.delivery_drift WHERE run_id = 6 AND column_name = 'mjob') d;
- share_differences 
--------------------
-                 0
-(1 row)
-
 SELECT (SELECT array_agg(DISTINCT fjob ORDER BY fjob) FROM student_etl.student_performance_history
          WHERE run_id = 4 AND fjob NOT IN (SELECT fjob FROM student_etl.student_performance_history WHERE run_id = 6)) AS plain_vanished_fjob,
        (SELECT array_agg(code ORDER BY code) FROM student_etl.delivery_drift
          WHERE run_id = 6 AND column_name = 'fjob' AND change = 'vanished') AS drift_vanished_fjob;
- plain_vanished_fjob | drift_vanished_fjob 
----------------------+---------------------
- {at_home}           | {at_home}
-(1 row)
-
 -- Thresholds are settings: a looser share threshold flags fewer shares.
 SET student_etl.drift_share_threshold = 0.5;
 SELECT flagged_shares, codes_appeared + codes_vanished AS appeared_or_vanished FROM student_etl.delivery_drift_summary WHERE run_id = 6;
- flagged_shares | appeared_or_vanished 
-----------------+----------------------
-              7 |                    7
-(1 row)
-
 RESET student_etl.drift_share_threshold;
 -- A dashboard sees the drift of 12 students with their small codes withheld, never a share
 -- of fewer than 5 students in either delivery.
 SET ROLE student_etl_am_dash;
 SELECT kind, column_name, code, current_value, flagged, change, suppressed FROM student_etl.delivery_drift
  WHERE run_id = 6 AND (kind = 'students' OR column_name IN ('school', 'mjob')) ORDER BY kind, column_name, code;
-   kind   | column_name |   code   | current_value | flagged |  change  | suppressed 
-----------+-------------+----------+---------------+---------+----------+------------
- share    | mjob        | at_home  |               |         |          | t
- share    | mjob        | health   |               |         |          | t
- share    | mjob        | other    |               |         |          | t
- share    | mjob        | services |               |         |          | t
- share    | mjob        | teacher  |               |         |          | t
- share    | school      | GP       |        1.0000 | t       |          | f
- share    | school      | MS       |        0.0000 | t       | vanished | f
- students |             |          |       12.0000 | t       |          | f
-(8 rows)
-
 RESET ROLE;
 CREATE TEMP TABLE seen_drift AS SELECT * FROM student_etl.delivery_drift WHERE false;
 GRANT INSERT ON seen_drift TO student_etl_am_dash;
@@ -443,26 +209,11 @@ SELECT count(*) FILTER (WHERE s.suppressed) AS withheld,
        count(*) FILTER (WHERE s.suppressed AND s.current_value IS NOT NULL) AS leaked
   FROM seen_drift s JOIN student_etl.delivery_drift t USING (run_id, kind, column_name, code)
  WHERE s.run_id = 6;
- withheld | small_published | leaked 
-----------+-----------------+--------
-       25 |               0 |      0
-(1 row)
 
 -- 6. Trends per group across deliveries: every kept math delivery by school, with the change
 -- since the previous delivery; equal to plain SQL over the history, delivery by delivery.
 SELECT run_id, previous_run_id, bucket, students, pass_rate, mean_g3, students_change, pass_rate_change, mean_g3_change
   FROM student_etl.group_trends WHERE subject = 'math' AND dimension = 'school' ORDER BY run_id, bucket;
- run_id | previous_run_id | bucket | students | pass_rate | mean_g3 | students_change | pass_rate_change | mean_g3_change 
---------+-----------------+--------+----------+-----------+---------+-----------------+------------------+----------------
-      1 |                 | GP     |      349 |    0.6762 |   10.49 |                 |                  |               
-      1 |                 | MS     |       46 |    0.6304 |    9.85 |                 |                  |               
-      2 |               1 | GP     |      349 |    0.6762 |   10.49 |               0 |           0.0000 |           0.00
-      2 |               1 | MS     |       46 |    0.6304 |    9.85 |               0 |           0.0000 |           0.00
-      4 |               2 | GP     |      349 |    0.6762 |   10.49 |               0 |           0.0000 |           0.00
-      4 |               2 | MS     |       46 |    0.6304 |    9.85 |               0 |           0.0000 |           0.00
-      6 |               4 | GP     |       12 |    0.7500 |   11.08 |            -337 |           0.0738 |           0.59
-(7 rows)
-
 SELECT count(*) AS differences FROM (
   (SELECT run_id, school, count(*) AS students, round(avg(passed::int), 4) AS pass_rate, round(avg(g3), 2) AS mean_g3
      FROM student_etl.student_performance_history GROUP BY run_id, school
@@ -471,36 +222,14 @@ SELECT count(*) AS differences FROM (
   (SELECT run_id, bucket, students, pass_rate, mean_g3 FROM student_etl.group_trends WHERE dimension = 'school'
    EXCEPT SELECT run_id, school, count(*), round(avg(passed::int), 4), round(avg(g3), 2)
      FROM student_etl.student_performance_history GROUP BY run_id, school)) d;
- differences 
--------------
-           0
-(1 row)
-
 -- The dashboard's trend of the 12-student delivery: small groups withheld, their change too.
 SET ROLE student_etl_am_dash;
 SELECT run_id, dimension, bucket, students, pass_rate, suppressed, students_change, pass_rate_change
   FROM student_etl.group_trends WHERE run_id = 6 AND dimension IN ('all', 'sex', 'age') ORDER BY dimension, bucket;
- run_id | dimension | bucket | students | pass_rate | suppressed | students_change | pass_rate_change 
---------+-----------+--------+----------+-----------+------------+-----------------+------------------
-      6 | age       | 15     |          |           | t          |                 |                 
-      6 | age       | 16     |        5 |    1.0000 | f          |             -99 |           0.2596
-      6 | age       | 17     |          |           | t          |                 |                 
-      6 | age       | 18     |          |           | t          |                 |                 
-      6 | all       | all    |       12 |    0.7500 | f          |            -383 |           0.0791
-      6 | sex       | F      |        6 |    0.6667 | f          |            -202 |           0.0273
-      6 | sex       | M      |        6 |    0.8333 | f          |            -181 |           0.1274
-(7 rows)
-
 RESET ROLE;
 DROP VIEW attack_summary, attack, all_cells;
 DROP TABLE seen_cells, true_cells, seen_drift;
 SELECT student_etl.revoke_access(r) FROM unnest(ARRAY['student_etl_am_dash', 'student_etl_am_analyst']) r;
- revoke_access 
----------------
- 
- 
-(2 rows)
-
 DROP ROLE student_etl_am_dash;
 DROP ROLE student_etl_am_analyst;
 \set VERBOSITY default
