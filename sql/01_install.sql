@@ -21,7 +21,7 @@ SELECT count(*) AS function_grants_to_others
 -- The fact table's columns: the 33 attributes (header names in lower case), typed.
 SELECT attname, format_type(atttypid, atttypmod) AS type
   FROM pg_attribute
- WHERE attrelid = 'student_etl.student_performance'::regclass AND attnum > 0 AND NOT attisdropped
+ WHERE attrelid = 'student_etl.student_performance_history'::regclass AND attnum > 0 AND NOT attisdropped
  ORDER BY attnum;
 -- The settings, with a secure default.
 SELECT name, boot_val, context FROM pg_settings WHERE name LIKE 'student_etl.%' ORDER BY name;

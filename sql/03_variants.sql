@@ -15,4 +15,4 @@ SELECT count(*) AS only_in_copy
 SELECT * FROM student_etl.load('/tmp/student_etl_regress/unnamed-delivery.csv');
 SELECT status, subject, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/unnamed-delivery.csv', 'POR');
 SELECT * FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv', 'biology');
-SELECT subject, count(*) FROM student_etl.student_performance GROUP BY subject ORDER BY subject;
+SELECT subject, count(*) FROM student_etl.student_performance_history GROUP BY subject ORDER BY subject;

@@ -1,7 +1,7 @@
 -- Files that cannot be deliveries fail with an error that names the problem, and leave
 -- nothing behind: no rows, no rejects, no run.
 CREATE TEMP TABLE before AS
-SELECT (SELECT count(*) FROM student_etl.student_performance) AS facts,
+SELECT (SELECT count(*) FROM student_etl.student_performance_history) AS facts,
        (SELECT count(*) FROM student_etl.rejected_rows) AS rejects,
        (SELECT count(*) FROM student_etl.load_runs) AS runs;
 \set VERBOSITY terse
@@ -20,7 +20,7 @@ SELECT * FROM student_etl.load('/tmp/student_etl_regress/no-such-file.csv');
 SELECT * FROM student_etl.load('/tmp/student_etl_regress/bad/empty.csv');
 SELECT * FROM student_etl.load(NULL);
 \set VERBOSITY default
-SELECT (SELECT count(*) FROM student_etl.student_performance) - facts AS new_facts,
+SELECT (SELECT count(*) FROM student_etl.student_performance_history) - facts AS new_facts,
        (SELECT count(*) FROM student_etl.rejected_rows) - rejects AS new_rejects,
        (SELECT count(*) FROM student_etl.load_runs) - runs AS new_runs
   FROM before;

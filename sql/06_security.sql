@@ -54,11 +54,11 @@ RESET ROLE;
 -- A profile given to a group reaches its members; taking it back takes every right back.
 SELECT student_etl.grant_access('student_etl_team', 'analyst');
 SET ROLE student_etl_member;
-SELECT count(*) > 0 AS member_reads_facts FROM student_etl.student_performance;
+SELECT count(*) > 0 AS member_reads_facts FROM student_etl.student_performance_history;
 RESET ROLE;
 SELECT student_etl.revoke_access('student_etl_team');
 SET ROLE student_etl_member;
-SELECT count(*) FROM student_etl.student_performance;
+SELECT count(*) FROM student_etl.student_performance_history;
 RESET ROLE;
 SELECT count(*) AS rights_left FROM information_schema.role_table_grants WHERE grantee = 'student_etl_team';
 -- A dropped role's profile does not pass to a new role of the same name.

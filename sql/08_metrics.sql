@@ -13,7 +13,7 @@ SELECT DISTINCT f.run_id, sum(students) OVER (PARTITION BY f.run_id, facet) = r.
   FROM student_etl.run_facets f JOIN student_etl.load_runs r USING (run_id) ORDER BY 1;
 
 -- 2. From here on: a warehouse holding just the sample, loaded fresh.
-TRUNCATE student_etl.student_performance, student_etl.rejected_rows, student_etl.run_facets,
+TRUNCATE student_etl.student_performance_history, student_etl.rejected_rows, student_etl.run_facets,
          student_etl.load_jobs, student_etl.load_runs;
 SELECT status, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');
 SELECT * FROM student_etl.latest_runs \gset latest_
@@ -67,17 +67,17 @@ SELECT 'q1' AS question, count(*) AS differences FROM (
   (TABLE plain_q1 EXCEPT SELECT subject, mjob, students FROM student_etl.q1_mother_jobs_of_young_male_students)
   UNION ALL (SELECT subject, mjob, students FROM student_etl.q1_mother_jobs_of_young_male_students EXCEPT TABLE plain_q1)) d
 UNION ALL SELECT 'q2', count(*) FROM (
-  (TABLE plain_q2 EXCEPT TABLE student_etl.q2_rural_most_frequent_traveltime)
-  UNION ALL (TABLE student_etl.q2_rural_most_frequent_traveltime EXCEPT TABLE plain_q2)) d
+  (TABLE plain_q2 EXCEPT SELECT subject, traveltime, students FROM student_etl.q2_rural_most_frequent_traveltime)
+  UNION ALL (SELECT subject, traveltime, students FROM student_etl.q2_rural_most_frequent_traveltime EXCEPT TABLE plain_q2)) d
 UNION ALL SELECT 'q3', count(*) FROM (
   (TABLE plain_q3 EXCEPT SELECT subject, pstatus, rank, fjob, students FROM student_etl.q3_top_father_jobs_by_pstatus)
   UNION ALL (SELECT subject, pstatus, rank, fjob, students FROM student_etl.q3_top_father_jobs_by_pstatus EXCEPT TABLE plain_q3)) d
 UNION ALL SELECT 'q4', count(*) FROM (
-  (TABLE plain_q4 EXCEPT TABLE student_etl.q4_most_frequent_failures_by_famsize)
-  UNION ALL (TABLE student_etl.q4_most_frequent_failures_by_famsize EXCEPT TABLE plain_q4)) d
+  (TABLE plain_q4 EXCEPT SELECT subject, famsize, failures, students FROM student_etl.q4_most_frequent_failures_by_famsize)
+  UNION ALL (SELECT subject, famsize, failures, students FROM student_etl.q4_most_frequent_failures_by_famsize EXCEPT TABLE plain_q4)) d
 UNION ALL SELECT 'q5', count(*) FROM (
-  (TABLE plain_q5 EXCEPT TABLE student_etl.q5_median_absences_by_famrel_sex)
-  UNION ALL (TABLE student_etl.q5_median_absences_by_famrel_sex EXCEPT TABLE plain_q5)) d
+  (TABLE plain_q5 EXCEPT SELECT subject, famrel_band, sex, students, median_absences FROM student_etl.q5_median_absences_by_famrel_sex)
+  UNION ALL (SELECT subject, famrel_band, sex, students, median_absences FROM student_etl.q5_median_absences_by_famrel_sex EXCEPT TABLE plain_q5)) d
 ORDER BY 1;
 
 -- The views answer per subject: a portuguese delivery (here: the sample as CRLF) shows up

@@ -47,7 +47,7 @@ SELECT count(*) > 0 AS sees_groups FROM student_etl.group_metrics;
 SELECT count(*) > 0 AS sees_reasons FROM student_etl.reject_reasons;
 SELECT count(*) AS rows_showing_the_value FROM student_etl.reject_reasons r WHERE r::text LIKE '%555-0100%';
 SELECT count(*) FROM student_etl.reject_issues;
-SELECT count(*) FROM student_etl.student_performance;
+SELECT count(*) FROM student_etl.student_performance_history;
 SELECT count(*) FROM student_etl.rejected_rows;
 SELECT count(*) FROM student_etl.run_facets;
 SELECT * FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv');

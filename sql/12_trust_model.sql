@@ -29,7 +29,7 @@ INSERT INTO student_etl.load_runs (file_path, resolved_path, file_size, checksum
 VALUES ('/x/y.csv', '/x/y.csv', 1, repeat('a', 64), 'loaded', 'postgres');
 DELETE FROM student_etl.load_runs;
 -- The facts and what dashboards read.
-INSERT INTO student_etl.student_performance SELECT * FROM student_etl.student_performance LIMIT 1;
+INSERT INTO student_etl.student_performance_history SELECT * FROM student_etl.student_performance_history LIMIT 1;
 INSERT INTO student_etl.run_facets SELECT * FROM student_etl.run_facets LIMIT 1;
 DELETE FROM student_etl.rejected_rows;
 TRUNCATE student_etl.reject_issues;

@@ -23,9 +23,9 @@ RESET ROLE;
 SELECT subject, count(*) AS loaded_runs, count(*) FILTER (WHERE purged_at IS NOT NULL) AS purged
   FROM student_etl.load_runs WHERE status = 'loaded' GROUP BY subject ORDER BY subject;
 -- What is left is exactly the latest run of each subject, and nothing of a purged run.
-SELECT (SELECT count(DISTINCT run_id) FROM student_etl.student_performance)
+SELECT (SELECT count(DISTINCT run_id) FROM student_etl.student_performance_history)
      = (SELECT count(*) FROM student_etl.latest_runs) AS only_latest_rows,
-       NOT EXISTS (SELECT FROM student_etl.student_performance p JOIN student_etl.load_runs r USING (run_id)
+       NOT EXISTS (SELECT FROM student_etl.student_performance_history p JOIN student_etl.load_runs r USING (run_id)
                     WHERE r.purged_at IS NOT NULL)
    AND NOT EXISTS (SELECT FROM student_etl.run_facets f JOIN student_etl.load_runs r USING (run_id)
                     WHERE r.purged_at IS NOT NULL)

@@ -759,3 +759,785 @@ COMMENT ON FUNCTION student_etl._purge(regrole, integer, interval) IS
     'purge() for caller (admin profile): removes old deliveries'' facts, rejects and facet cells, keeps their load_runs rows. Owner only.';
 COMMENT ON FUNCTION student_etl.recompute_run_facets(bigint) IS
     'The facet cells of a run derived again from the fact table with the SQL rules: to check the cells load() wrote while streaming, or to rebuild them.';
+
+-- ==== the analysts' model (issue 13) ===============================================================
+-- ---- current and history: the fact table keeps every delivery under a new name; ---------------
+-- ---- student_performance becomes the view of the current students (src/sql/22_current.sql) ----
+-- A rename keeps every row, the BRIN index, the grants already given and the extension's
+-- config_dump entry (kept by OID). Constraint and index names follow the table's new name, as
+-- a fresh install names them; validated_checks follows the constraint names.
+ALTER TABLE student_etl.student_performance RENAME TO student_performance_history;
+ALTER INDEX student_etl.student_performance_run_brin RENAME TO student_performance_history_run_brin;
+DO $rename$
+DECLARE
+    c record;
+BEGIN
+    FOR c IN SELECT conname FROM pg_catalog.pg_constraint
+              WHERE conrelid = 'student_etl.student_performance_history'::pg_catalog.regclass
+                AND conname LIKE 'student\_performance\_%' AND conname NOT LIKE 'student\_performance\_history\_%' LOOP
+        EXECUTE pg_catalog.format('ALTER TABLE student_etl.student_performance_history RENAME CONSTRAINT %I TO %I',
+                                  c.conname, 'student_performance_history_' || pg_catalog.substr(c.conname, 21));
+        UPDATE student_etl.validated_checks v
+           SET conname = 'student_performance_history_' || pg_catalog.substr(c.conname, 21)
+         WHERE v.conname = c.conname;
+    END LOOP;
+END
+$rename$;
+COMMENT ON TABLE student_etl.student_performance_history IS
+    'One row per loaded student record of every delivery (the history): the 33 attributes of the data dictionary, typed, plus subject, derived columns and lineage.';
+COMMENT ON TABLE student_etl.validated_checks IS
+    'CHECK constraints of student_performance_history that load() validates itself (snapshot taken at CREATE EXTENSION).';
+
+-- The latest successful load of each subject whose rows are kept (purge() never removes the
+-- latest, so "not purged" only makes the rule explicit): what "current" means for the
+-- student_performance view, dashboards and the analysts' questions.
+CREATE OR REPLACE VIEW student_etl.latest_runs AS
+SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_at, rows_loaded
+  FROM student_etl.load_runs
+ WHERE status = 'loaded' AND purged_at IS NULL
+ ORDER BY subject, run_id DESC;
+
+-- ---- privacy: small groups withheld from dashboards (as src/sql/19_privacy.sql) ----------------
+-- Small groups are withheld from dashboards (docs/analyst.md, "Privacy"). Every aggregate view
+-- a dashboard reads marks each cell (a group of students and its measures) suppressed when the
+-- caller holds no student-level profile (analyst or above) and the cell is one of the cells
+-- _withheld() picks in its partition -- the cells that add up to one published total. Their
+-- measures read NULL and `suppressed` true.
+
+-- The setting student_etl.min_group_size (superuser-only, default 5), read from the library:
+-- calling this loads it, so a placeholder a viewer set before cannot stand in for it.
+CREATE FUNCTION student_etl._min_group_size()
+RETURNS integer
+AS 'MODULE_PATHNAME', 'student_etl_min_group_size'
+LANGUAGE C STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION student_etl._min_group_size() IS
+    'Internal: the setting student_etl.min_group_size, from the loaded library.';
+
+-- Given the student counts of every cell of one partition (cells adding up to one total),
+-- how many cells, smallest first, the caller must not see: 0 for an analyst (or higher), or
+-- when no cell is under min_group_size; otherwise the fewest smallest cells that include
+-- every small one, at least two of them (one withheld cell alone would be the total minus the
+-- published ones) and together at least min_group_size students (so what subtraction from the
+-- total reveals is a group that large) -- or every cell, which withholds the total's whole
+-- split. Empty (NULL or 0) cells are no group and are ignored. Views rank their cells by
+-- (count, key) and withhold those ranked up to this number.
+CREATE FUNCTION student_etl._withheld(counts bigint[])
+RETURNS integer
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    k constant integer := student_etl._min_group_size();
+    sorted bigint[];
+    cells integer;
+    small integer := 0;
+    students bigint := 0;
+BEGIN
+    SELECT pg_catalog.array_agg(c.n ORDER BY c.n) INTO sorted FROM pg_catalog.unnest(counts) AS c(n) WHERE c.n > 0;
+    cells := coalesce(pg_catalog.cardinality(sorted), 0);
+    WHILE small < cells AND sorted[small + 1] < k LOOP
+        small := small + 1;
+    END LOOP;
+    IF small = 0 OR student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst') THEN
+        RETURN 0;
+    END IF;
+    FOR i IN 1 .. cells LOOP
+        students := students + sorted[i];
+        IF i >= greatest(small, 2) AND students >= k THEN
+            RETURN i;
+        END IF;
+    END LOOP;
+    RETURN cells;
+END
+$$;
+COMMENT ON FUNCTION student_etl._withheld(bigint[]) IS
+    'Internal: how many of a partition''s cells (student counts), smallest first, the caller may not see: every cell under student_etl.min_group_size plus complementary cells (at least two, together at least min_group_size students); 0 for analysts and above.';
+
+-- ---- trends per group; group and run metrics withhold small groups (as src/sql/20_student_metrics.sql) ---
+-- Every kept loaded delivery (not purged) with the previous one of its subject: the order
+-- trends and drift follow.
+CREATE VIEW student_etl.delivery_sequence AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at,
+       lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+  FROM student_etl.load_runs r
+ WHERE r.status = 'loaded' AND r.purged_at IS NULL;
+
+-- The cells of every kept loaded delivery's group measures, as the caller may see them: one
+-- row per run and facet bucket; cells a dashboard may not see (19_privacy.sql) read NULL with
+-- suppressed = true. A partition is one run's dimension, whose buckets add up to the run's
+-- 'all' row. Internal: group_trends, group_metrics and run_metrics read it (a filter on
+-- run_id or dimension reaches run_facets, so the latest delivery costs the same at any history).
+CREATE VIEW student_etl._group_cells AS
+SELECT c.run_id, c.subject, c.loaded_at, c.previous_run_id, c.facet AS dimension,
+       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+       CASE WHEN NOT c.suppressed THEN c.students END AS students,
+       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+       c.suppressed
+  FROM (SELECT f.run_id, f.subject, f.facet, f.key1, f.students, f.passed, f.at_risk, f.sum_g1, f.sum_g2,
+               f.sum_g3, f.sum_absences, f.sum_alcohol_week, r.loaded_at, r.previous_run_id,
+               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1) <= w.withheld AS suppressed
+          FROM student_etl.run_facets f
+          JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
+          -- once per partition (not per cell): how many of its smallest cells are withheld
+          JOIN (SELECT g.run_id, g.facet, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.run_facets g
+                 WHERE g.facet NOT LIKE 'q%' AND g.facet NOT LIKE 'grades%'
+                 GROUP BY g.run_id, g.facet) w
+            ON w.run_id = f.run_id AND w.facet = f.facet
+         WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%') c;
+
+-- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
+-- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
+-- the change since the same group of the previous delivery of the subject.
+CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
+SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pass_rate, p.mean_g1,
+       p.mean_g2, p.mean_g3, p.mean_grade, p.mean_absences, p.at_risk_share, p.mean_alcohol_index,
+       p.suppressed, p.previous_run_id,
+       p.students - q.students AS students_change,
+       p.pass_rate - q.pass_rate AS pass_rate_change,
+       p.mean_g3 - q.mean_g3 AS mean_g3_change,
+       p.mean_grade - q.mean_grade AS mean_grade_change
+  FROM student_etl._group_cells p
+  LEFT JOIN student_etl._group_cells q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
+
+-- Group metrics over the latest load of each subject, one row per facet bucket.
+CREATE OR REPLACE VIEW student_etl.group_metrics WITH (security_barrier) AS
+SELECT t.subject, t.dimension, t.bucket, t.students, t.pass_rate, t.mean_g1, t.mean_g2, t.mean_g3,
+       t.mean_grade, t.mean_absences, t.at_risk_share, t.mean_alcohol_index, t.suppressed
+  FROM student_etl.latest_runs r
+ CROSS JOIN LATERAL (SELECT * FROM student_etl._group_cells c WHERE c.run_id = r.run_id OFFSET 0) t;
+
+-- The same measures per load run, over time (facet 'all'), with the run's reject count.
+CREATE OR REPLACE VIEW student_etl.run_metrics WITH (security_barrier) AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_rejected,
+       t.pass_rate, t.mean_grade, t.mean_g3, t.mean_absences, t.at_risk_share, t.suppressed
+  FROM student_etl.load_runs r
+  JOIN student_etl._group_cells t ON t.run_id = r.run_id AND t.dimension = 'all'
+ WHERE r.status = 'loaded';
+
+-- ---- the questions withhold small groups (as src/sql/21_questions.sql) -------------------------
+-- Small cells are withheld from dashboards (19_privacy.sql): counts read NULL with suppressed =
+-- true; where the cell is an answer (a most frequent value, a top job, a median) the answer is
+-- withheld with its count. Each view names the partition whose cells add up to one total.
+
+-- The final-grade distribution per school, latest load of each subject (dashboard histogram).
+-- Partition: subject and school.
+CREATE OR REPLACE VIEW student_etl.grade_distribution WITH (security_barrier) AS
+SELECT subject, school, g3, CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT f.subject, f.key1 AS school, f.key2::smallint AS g3, f.students,
+               row_number() OVER (PARTITION BY f.subject, f.key1 ORDER BY f.students, f.key2) <= w.withheld AS suppressed
+          FROM student_etl.latest_facets f
+          JOIN (SELECT g.subject, g.key1, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.latest_facets g WHERE g.facet = 'grades_school_g3' GROUP BY g.subject, g.key1) w
+            ON w.subject = f.subject AND w.key1 = f.key1
+         WHERE f.facet = 'grades_school_g3') c;
+
+-- 1. The unique mother's jobs of male students younger than 20 (with how many such students).
+-- Partition: subject.
+CREATE OR REPLACE VIEW student_etl.q1_mother_jobs_of_young_male_students WITH (security_barrier) AS
+SELECT subject, mjob, CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, mjob, students,
+               row_number() OVER (PARTITION BY subject ORDER BY students, mjob)
+                   <= student_etl._withheld(array_agg(students::bigint) OVER (PARTITION BY subject)) AS suppressed
+          FROM (SELECT subject, key3 AS mjob, sum(students) AS students
+                  FROM student_etl.latest_facets
+                 WHERE facet = 'q1_sex_age_mjob' AND key1 = 'M' AND key2::int < 20
+                 GROUP BY subject, key3) j) c
+ ORDER BY subject, mjob;
+
+-- 2. The most frequent travel time of students living in rural areas; tied values all shown.
+-- Partition: subject (every travel time of rural students, shown or not).
+CREATE OR REPLACE VIEW student_etl.q2_rural_most_frequent_traveltime WITH (security_barrier) AS
+SELECT subject, CASE WHEN NOT suppressed THEN traveltime END AS traveltime,
+       CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key2::smallint AS traveltime, students,
+               rank() OVER (PARTITION BY subject ORDER BY students DESC) AS rnk,
+               row_number() OVER (PARTITION BY subject ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q2_address_traveltime' AND key1 = 'R') t
+ WHERE rnk = 1
+ ORDER BY subject, traveltime;
+
+-- 3. The top 3 father's jobs per parents' cohabitation status. rank is the position by count
+-- (descending); jobs with equal counts are ordered by name, so the cut at 3 is deterministic;
+-- tied_with_next says the next job has the same count (the tie the cut may have split).
+-- Partition: subject and pstatus (every father's job, shown or not).
+CREATE OR REPLACE VIEW student_etl.q3_top_father_jobs_by_pstatus WITH (security_barrier) AS
+SELECT subject, pstatus, rank, CASE WHEN NOT suppressed THEN fjob END AS fjob,
+       CASE WHEN NOT suppressed THEN students END AS students,
+       CASE WHEN NOT suppressed THEN tied_with_next END AS tied_with_next, suppressed
+  FROM (SELECT subject, key1 AS pstatus, key2 AS fjob, students,
+               row_number() OVER w AS rank,
+               coalesce(lead(students) OVER w = students, false) AS tied_with_next,
+               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q3_pstatus_fjob'
+        WINDOW w AS (PARTITION BY subject, key1 ORDER BY students DESC, key2)) t
+ WHERE rank <= 3
+ ORDER BY subject, pstatus, rank;
+
+-- 4. The most frequent number of past failures per family size; tied values all shown.
+-- Partition: subject and famsize (every number of failures, shown or not).
+CREATE OR REPLACE VIEW student_etl.q4_most_frequent_failures_by_famsize WITH (security_barrier) AS
+SELECT subject, famsize, CASE WHEN NOT suppressed THEN failures END AS failures,
+       CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key1 AS famsize, key2::smallint AS failures, students,
+               rank() OVER (PARTITION BY subject, key1 ORDER BY students DESC) AS rnk,
+               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q4_famsize_failures') t
+ WHERE rnk = 1
+ ORDER BY subject, famsize, failures;
+
+-- 5. Median absences for low (famrel 1-2) and average (famrel 3) family relationships, by sex.
+-- The median is percentile_cont(0.5) -- the mean of the values at 0-based positions
+-- floor((n-1)/2) and ceil((n-1)/2) of the sorted absences -- computed exactly from the
+-- per-run histogram of absences, without reading the students again.
+-- Partition: subject and famrel band (both sexes).
+CREATE OR REPLACE VIEW student_etl.q5_median_absences_by_famrel_sex WITH (security_barrier) AS
+WITH histogram AS (
+    SELECT subject, CASE WHEN key1::int <= 2 THEN 'low' ELSE 'average' END AS famrel_band,
+           key2 AS sex, key3::int AS absences, sum(students) AS n
+      FROM student_etl.latest_facets
+     WHERE facet = 'q5_famrel_sex_absences' AND key1::int <= 3
+     GROUP BY 1, 2, 3, 4
+), positioned AS (
+    SELECT h.*,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex ORDER BY absences) - n AS first_pos,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex) AS total
+      FROM histogram h
+), medians AS (
+    SELECT subject, famrel_band, sex, total AS students,
+           ((min(absences) FILTER (WHERE first_pos <= floor((total - 1) / 2.0) AND floor((total - 1) / 2.0) < first_pos + n)
+           + min(absences) FILTER (WHERE first_pos <= ceil((total - 1) / 2.0) AND ceil((total - 1) / 2.0) < first_pos + n))
+           / 2.0)::double precision AS median_absences
+      FROM positioned
+     GROUP BY subject, famrel_band, sex, total
+), cells AS (
+    SELECT m.*,
+           row_number() OVER (PARTITION BY subject, famrel_band ORDER BY students, sex)
+               <= student_etl._withheld(array_agg(students::bigint) OVER (PARTITION BY subject, famrel_band)) AS suppressed
+      FROM medians m
+)
+SELECT subject, famrel_band, sex, CASE WHEN NOT suppressed THEN students END AS students,
+       CASE WHEN NOT suppressed THEN median_absences END AS median_absences, suppressed
+  FROM cells
+ ORDER BY subject, famrel_band DESC, sex;
+
+-- ---- the current students (as src/sql/22_current.sql) ------------------------------------------
+-- The current students: the rows of the latest loaded, not purged delivery of each subject
+-- (latest_runs), each record of it once. This is what `SELECT * FROM student_performance`
+-- meant in the stack this replaces, where each delivery replaced the last; every delivery
+-- stays in student_performance_history.
+CREATE VIEW student_etl.student_performance AS
+SELECT p.*
+  FROM student_etl.student_performance_history p
+ WHERE p.run_id IN (SELECT r.run_id FROM student_etl.latest_runs r);
+COMMENT ON VIEW student_etl.student_performance IS
+    'The current students: every row of the latest loaded (not purged) delivery of each subject, columns as in student_performance_history. One row per student record of that delivery.';
+
+-- ---- one student across both courses (as src/sql/23_course_matches.sql) ------------------------
+-- One student across both courses. The data dictionary (student.txt) says 382 students belong
+-- to both datasets and are found by identical attributes; the UCI note's R script merges the
+-- two files on these 13: school, sex, age, address, famsize, Pstatus, Medu, Fedu, Mjob, Fjob,
+-- reason, nursery, internet. course_matches does the same merge over the current deliveries
+-- (student_performance: the latest math and the latest Portuguese delivery): one row per pair
+-- of a math record and a Portuguese record agreeing on all 13. Where the combination of the 13
+-- belongs to more than one record of either course, every pairing is listed and marked
+-- ambiguous: which math record is which Portuguese record is then unknown.
+CREATE VIEW student_etl.course_matches AS
+WITH current_records AS (
+    SELECT p.*,
+           count(*) OVER (PARTITION BY p.subject, p.school, p.sex, p.age, p.address, p.famsize, p.pstatus,
+                                       p.medu, p.fedu, p.mjob, p.fjob, p.reason, p.nursery, p.internet)
+               AS same_attributes
+      FROM student_etl.student_performance p
+)
+SELECT m.run_id AS math_run_id, m.source_line AS math_source_line,
+       q.run_id AS portuguese_run_id, q.source_line AS portuguese_source_line,
+       (m.same_attributes > 1 OR q.same_attributes > 1) AS ambiguous,
+       m.same_attributes AS math_candidates, q.same_attributes AS portuguese_candidates,
+       m.school, m.sex, m.age, m.address, m.famsize, m.pstatus, m.medu, m.fedu, m.mjob, m.fjob,
+       m.reason, m.nursery, m.internet,
+       m.g1 AS math_g1, m.g2 AS math_g2, m.g3 AS math_g3,
+       q.g1 AS portuguese_g1, q.g2 AS portuguese_g2, q.g3 AS portuguese_g3
+  FROM current_records m
+  JOIN current_records q
+    ON m.school = q.school AND m.sex = q.sex AND m.age = q.age AND m.address = q.address
+   AND m.famsize = q.famsize AND m.pstatus = q.pstatus AND m.medu = q.medu AND m.fedu = q.fedu
+   AND m.mjob = q.mjob AND m.fjob = q.fjob AND m.reason = q.reason AND m.nursery = q.nursery
+   AND m.internet = q.internet
+ WHERE m.subject = 'math' AND q.subject = 'portuguese';
+COMMENT ON VIEW student_etl.course_matches IS
+    'One row per pair of a current math record and a current Portuguese record agreeing on the 13 identifying attributes of student.txt (school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, nursery, internet). ambiguous: that combination belongs to more than one record of either course (math_candidates, portuguese_candidates records). Records are identified by run_id and source_line. A missing (NULL) attribute never matches.';
+COMMENT ON COLUMN student_etl.course_matches.ambiguous IS
+    'true when math_candidates > 1 or portuguese_candidates > 1: the pair may join two different students.';
+COMMENT ON COLUMN student_etl.course_matches.math_candidates IS
+    'Current math records with this combination of the 13 attributes (count).';
+COMMENT ON COLUMN student_etl.course_matches.portuguese_candidates IS
+    'Current Portuguese records with this combination of the 13 attributes (count).';
+
+-- How the two current deliveries overlap, one row. A student is counted once: an unambiguous
+-- pair is one student; an ambiguous combination with m math and p Portuguese records holds at
+-- most least(m, p) students taking both courses, and is counted so (never m * p). For
+-- dashboards each count is a cell of its own (19_privacy.sql); how the pairs split into
+-- unambiguous and ambiguous ones is in course_grades.
+CREATE VIEW student_etl.course_overlap WITH (security_barrier) AS
+WITH combinations AS (
+    SELECT count(*) AS pairs, least(min(math_candidates), min(portuguese_candidates)) AS students
+      FROM student_etl.course_matches
+     GROUP BY school, sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, nursery, internet
+), overlap AS (
+    SELECT (SELECT r.run_id FROM student_etl.latest_runs r WHERE r.subject = 'math') AS math_run_id,
+           (SELECT r.run_id FROM student_etl.latest_runs r WHERE r.subject = 'portuguese') AS portuguese_run_id,
+           (SELECT count(*) FROM student_etl.student_performance p WHERE p.subject = 'math') AS math_students,
+           (SELECT count(*) FROM student_etl.student_performance p WHERE p.subject = 'portuguese') AS portuguese_students,
+           coalesce(sum(c.pairs), 0)::bigint AS matched_pairs,
+           coalesce(sum(c.students), 0)::bigint AS students_in_both
+      FROM combinations c
+), cells AS (
+    SELECT o.*,
+           student_etl._withheld(ARRAY[o.math_students]) > 0 AS math_small,
+           student_etl._withheld(ARRAY[o.portuguese_students]) > 0 AS portuguese_small,
+           student_etl._withheld(ARRAY[o.matched_pairs]) > 0 AS pairs_small,
+           student_etl._withheld(ARRAY[o.students_in_both]) > 0 AS both_small
+      FROM overlap o
+)
+SELECT c.math_run_id, c.portuguese_run_id,
+       CASE WHEN NOT c.math_small THEN c.math_students END AS math_students,
+       CASE WHEN NOT c.portuguese_small THEN c.portuguese_students END AS portuguese_students,
+       CASE WHEN NOT c.pairs_small THEN c.matched_pairs END AS matched_pairs,
+       CASE WHEN NOT c.both_small THEN c.students_in_both END AS students_in_both,
+       CASE WHEN NOT (c.math_small OR c.portuguese_small OR c.both_small)
+            THEN c.math_students + c.portuguese_students - c.students_in_both END AS students_total,
+       (c.math_small OR c.portuguese_small OR c.pairs_small OR c.both_small) AS suppressed
+  FROM cells c;
+COMMENT ON VIEW student_etl.course_overlap IS
+    'One row: how the current math and Portuguese deliveries overlap. Counts of records, pairs and students; a student in both courses is counted once (docs/analyst.md).';
+
+-- Grade in math vs Portuguese for the same student, per group of matched pairs. Unambiguous
+-- pairs (one row per student) and ambiguous pairs (every pairing of a shared combination,
+-- which may join two different students) are separate rows: shown, never mixed. Partition for
+-- dashboards: the dimension (its buckets, unambiguous and ambiguous, add up to all pairs).
+CREATE VIEW student_etl.course_grades WITH (security_barrier) AS
+WITH cells AS (
+    SELECT k.dimension, k.bucket, c.ambiguous, count(*) AS pairs,
+           avg(c.math_g3) AS math_g3, avg(c.portuguese_g3) AS portuguese_g3,
+           avg(c.portuguese_g3 - c.math_g3) AS g3_difference,
+           count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 >= 10) AS passed_both,
+           count(*) FILTER (WHERE c.math_g3 >= 10 AND c.portuguese_g3 < 10) AS passed_math_only,
+           count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 >= 10) AS passed_portuguese_only,
+           count(*) FILTER (WHERE c.math_g3 < 10 AND c.portuguese_g3 < 10) AS failed_both
+      FROM student_etl.course_matches c
+     CROSS JOIN LATERAL (VALUES ('all', 'all'), ('school', c.school), ('sex', c.sex), ('address', c.address),
+                                ('age', c.age::text)) AS k(dimension, bucket)
+     GROUP BY k.dimension, k.bucket, c.ambiguous
+), ranked AS (
+    SELECT c.*,
+           row_number() OVER (PARTITION BY c.dimension ORDER BY c.pairs, c.bucket, c.ambiguous)
+               <= student_etl._withheld(array_agg(c.pairs) OVER (PARTITION BY c.dimension)) AS suppressed
+      FROM cells c
+)
+SELECT dimension, bucket, ambiguous,
+       CASE WHEN NOT suppressed THEN pairs END AS pairs,
+       CASE WHEN NOT suppressed THEN round(math_g3, 2) END AS mean_math_g3,
+       CASE WHEN NOT suppressed THEN round(portuguese_g3, 2) END AS mean_portuguese_g3,
+       CASE WHEN NOT suppressed THEN round(g3_difference, 2) END AS mean_g3_difference,
+       CASE WHEN NOT suppressed THEN round(passed_both::numeric / pairs, 4) END AS passed_both_share,
+       CASE WHEN NOT suppressed THEN round(passed_math_only::numeric / pairs, 4) END AS passed_math_only_share,
+       CASE WHEN NOT suppressed THEN round(passed_portuguese_only::numeric / pairs, 4) END AS passed_portuguese_only_share,
+       CASE WHEN NOT suppressed THEN round(failed_both::numeric / pairs, 4) END AS failed_both_share,
+       suppressed
+  FROM ranked;
+COMMENT ON VIEW student_etl.course_grades IS
+    'Final grades of the same student in math and in Portuguese, per group (dimension all, school, sex, address, age) of matched pairs, unambiguous and ambiguous pairs apart.';
+
+-- ---- as src/sql/24_drift.sql -------------------------------------------------------------------
+-- Drift: each kept loaded delivery against the previous kept loaded delivery of the same
+-- subject. One row per measure: the student count (kind students), the mean of each numeric
+-- column (kind mean), the share of each code of each coded or yes/no column (kind share).
+-- score is what the threshold is compared with (see the column comments); flagged says it is
+-- reached, or that a code appeared or vanished. Thresholds: the settings
+-- student_etl.drift_mean_threshold, drift_share_threshold, drift_count_threshold.
+
+-- The drift setting for a kind of measure (mean, share, students), from the library.
+CREATE FUNCTION student_etl._drift_threshold(kind text)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'student_etl_drift_threshold'
+LANGUAGE C STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION student_etl._drift_threshold(text) IS
+    'Internal: the setting student_etl.drift_<kind>_threshold (mean, share, students -> count), from the loaded library.';
+
+CREATE VIEW student_etl.delivery_drift WITH (security_barrier) AS
+WITH pairs AS (
+    SELECT d.run_id, d.subject, d.loaded_at AS finished_at, d.previous_run_id
+      FROM student_etl.delivery_sequence d WHERE d.previous_run_id IS NOT NULL
+), facts AS (
+    SELECT p.* FROM student_etl.student_performance_history p
+     WHERE p.run_id IN (SELECT run_id FROM pairs UNION SELECT previous_run_id FROM pairs)
+), numbers AS (
+    SELECT p.run_id, v.column_name, count(v.value) AS n, avg(v.value) AS mean, stddev_pop(v.value) AS sd
+      FROM facts p
+     CROSS JOIN LATERAL (VALUES ('age', p.age), ('medu', p.medu), ('fedu', p.fedu), ('traveltime', p.traveltime),
+                                ('studytime', p.studytime), ('failures', p.failures), ('famrel', p.famrel),
+                                ('freetime', p.freetime), ('goout', p.goout), ('dalc', p.dalc), ('walc', p.walc),
+                                ('health', p.health), ('absences', p.absences), ('g1', p.g1), ('g2', p.g2),
+                                ('g3', p.g3)) AS v(column_name, value)
+     GROUP BY p.run_id, v.column_name
+), codes AS (
+    SELECT p.run_id, v.column_name, v.code, count(*) AS n
+      FROM facts p
+     CROSS JOIN LATERAL (VALUES ('school', p.school), ('sex', p.sex), ('address', p.address),
+                                ('famsize', p.famsize), ('pstatus', p.pstatus), ('mjob', p.mjob), ('fjob', p.fjob),
+                                ('reason', p.reason), ('guardian', p.guardian),
+                                ('schoolsup', CASE WHEN p.schoolsup THEN 'yes' WHEN NOT p.schoolsup THEN 'no' END),
+                                ('famsup', CASE WHEN p.famsup THEN 'yes' WHEN NOT p.famsup THEN 'no' END),
+                                ('paid', CASE WHEN p.paid THEN 'yes' WHEN NOT p.paid THEN 'no' END),
+                                ('activities', CASE WHEN p.activities THEN 'yes' WHEN NOT p.activities THEN 'no' END),
+                                ('nursery', CASE WHEN p.nursery THEN 'yes' WHEN NOT p.nursery THEN 'no' END),
+                                ('higher', CASE WHEN p.higher THEN 'yes' WHEN NOT p.higher THEN 'no' END),
+                                ('internet', CASE WHEN p.internet THEN 'yes' WHEN NOT p.internet THEN 'no' END),
+                                ('romantic', CASE WHEN p.romantic THEN 'yes' WHEN NOT p.romantic THEN 'no' END))
+                 AS v(column_name, code)
+     WHERE v.code IS NOT NULL
+     GROUP BY p.run_id, v.column_name, v.code
+), code_totals AS (
+    SELECT run_id, column_name, sum(n) AS n FROM codes GROUP BY run_id, column_name
+), students AS (
+    SELECT run_id, count(*) AS n FROM facts GROUP BY run_id
+), measures AS (
+    -- kind students: previous and current count; score = |relative change|.
+    SELECT pr.subject, pr.run_id, pr.previous_run_id, pr.finished_at, 'students' AS kind,
+           NULL::text AS column_name, NULL::text AS code,
+           b.n::numeric AS previous_value, a.n::numeric AS current_value, (a.n - b.n)::numeric AS shift,
+           abs(a.n - b.n)::numeric / b.n AS score, NULL::text AS change,
+           b.n AS previous_students, a.n AS current_students
+      FROM pairs pr
+      JOIN students a ON a.run_id = pr.run_id
+      JOIN students b ON b.run_id = pr.previous_run_id
+    UNION ALL
+    -- kind mean: score = |shift| in standard deviations of the previous delivery.
+    SELECT pr.subject, pr.run_id, pr.previous_run_id, pr.finished_at, 'mean', a.column_name, NULL,
+           b.mean, a.mean, a.mean - b.mean,
+           CASE WHEN b.sd > 0 THEN abs(a.mean - b.mean) / b.sd
+                WHEN a.mean <> b.mean THEN 'Infinity'::numeric ELSE 0 END,
+           NULL, b.n, a.n
+      FROM pairs pr
+      JOIN numbers a ON a.run_id = pr.run_id
+      JOIN numbers b ON b.run_id = pr.previous_run_id AND b.column_name = a.column_name
+    UNION ALL
+    -- kind share: score = |shift| of the code's share; a code in one delivery only appeared or vanished.
+    SELECT pr.subject, pr.run_id, pr.previous_run_id, pr.finished_at, 'share', k.column_name, k.code,
+           coalesce(b.n, 0)::numeric / bt.n, coalesce(a.n, 0)::numeric / at.n,
+           coalesce(a.n, 0)::numeric / at.n - coalesce(b.n, 0)::numeric / bt.n,
+           abs(coalesce(a.n, 0)::numeric / at.n - coalesce(b.n, 0)::numeric / bt.n),
+           CASE WHEN b.n IS NULL THEN 'appeared' WHEN a.n IS NULL THEN 'vanished' END,
+           coalesce(b.n, 0), coalesce(a.n, 0)
+      FROM pairs pr
+      JOIN (SELECT DISTINCT pr2.run_id, c.column_name, c.code
+              FROM pairs pr2 JOIN codes c ON c.run_id IN (pr2.run_id, pr2.previous_run_id)) k ON k.run_id = pr.run_id
+      JOIN code_totals at ON at.run_id = pr.run_id AND at.column_name = k.column_name
+      JOIN code_totals bt ON bt.run_id = pr.previous_run_id AND bt.column_name = k.column_name
+      LEFT JOIN codes a ON a.run_id = pr.run_id AND a.column_name = k.column_name AND a.code = k.code
+      LEFT JOIN codes b ON b.run_id = pr.previous_run_id AND b.column_name = k.column_name AND b.code = k.code
+), cells AS (
+    -- Withheld from dashboards (19_privacy.sql): a count or mean of a delivery under the minimum;
+    -- a code's shares when its students are few in either delivery, with complementary codes of
+    -- the same column, decided for each delivery's counts (codes absent from one count nothing).
+    SELECT m.*,
+           CASE WHEN m.kind = 'share' THEN
+                row_number() OVER (PARTITION BY m.run_id, m.kind, m.column_name
+                                   ORDER BY m.previous_students = 0, m.previous_students, m.code)
+                    <= student_etl._withheld(array_agg(m.previous_students) OVER (PARTITION BY m.run_id, m.kind, m.column_name))
+             OR row_number() OVER (PARTITION BY m.run_id, m.kind, m.column_name
+                                   ORDER BY m.current_students = 0, m.current_students, m.code)
+                    <= student_etl._withheld(array_agg(m.current_students) OVER (PARTITION BY m.run_id, m.kind, m.column_name))
+           ELSE student_etl._withheld(ARRAY[m.previous_students]) > 0
+             OR student_etl._withheld(ARRAY[m.current_students]) > 0
+           END AS suppressed,
+           student_etl._drift_threshold(m.kind)::numeric AS threshold
+      FROM measures m
+)
+SELECT subject, run_id, previous_run_id, finished_at AS loaded_at, kind, column_name, code,
+       CASE WHEN NOT suppressed THEN round(previous_value, 4) END AS previous_value,
+       CASE WHEN NOT suppressed THEN round(current_value, 4) END AS current_value,
+       CASE WHEN NOT suppressed THEN round(shift, 4) END AS shift,
+       CASE WHEN NOT suppressed THEN round(score, 4) END AS score,
+       threshold, change,
+       CASE WHEN change IS NOT NULL THEN true WHEN NOT suppressed THEN score >= threshold END AS flagged,
+       suppressed
+  FROM cells;
+COMMENT ON VIEW student_etl.delivery_drift IS
+    'Drift of each kept loaded delivery against the previous one of its subject: student count, mean of each numeric column, share of each code; flagged past the student_etl.drift_*_threshold settings or when a code appeared or vanished. Cells withheld from dashboards read NULL with suppressed = true.';
+
+-- One row per delivery with a previous one: how many measures drifted, for a dashboard panel.
+CREATE VIEW student_etl.delivery_drift_summary AS
+SELECT subject, run_id, previous_run_id, loaded_at,
+       count(*) FILTER (WHERE flagged) AS flagged_measures,
+       count(*) FILTER (WHERE flagged AND kind = 'mean') AS flagged_means,
+       count(*) FILTER (WHERE flagged AND kind = 'share') AS flagged_shares,
+       count(*) FILTER (WHERE change = 'appeared') AS codes_appeared,
+       count(*) FILTER (WHERE change = 'vanished') AS codes_vanished,
+       bool_or(flagged) FILTER (WHERE kind = 'students') AS student_count_flagged,
+       count(*) FILTER (WHERE suppressed) AS suppressed_measures
+  FROM student_etl.delivery_drift
+ GROUP BY subject, run_id, previous_run_id, loaded_at;
+COMMENT ON VIEW student_etl.delivery_drift_summary IS
+    'Per delivery with a previous one of its subject: how many measures of delivery_drift are flagged (means, shares), codes appeared and vanished, whether the student count drifted, and how many measures are withheld from you.';
+
+-- ---- every metric documented (as src/sql/29_metric_docs.sql) -----------------------------------
+-- Every metric documented where it is read: definition, unit, NULL handling (the long form is
+-- docs/analyst.md). Views sharing a measure share its text. Per-student metrics are never NULL
+-- (every input column is NOT NULL); a measure of a cell withheld from the caller
+-- (suppressed = true, 19_privacy.sql) is NULL, and says so.
+DO $comments$
+DECLARE
+    c record;
+    suppressed_note constant text := ' NULL when suppressed.';
+BEGIN
+    FOR c IN SELECT v.view, v.col, v.doc, v.can_be_withheld
+               FROM (VALUES
+        -- per student
+        ('student_metrics', 'grade_mean', 'Mean of g1, g2, g3: points on the 0-20 scale, 2 decimals.', false),
+        ('student_metrics', 'grade_slope', 'Least-squares change of the grade per period over the three periods, (g3 - g1) / 2: points per period, 1 decimal.', false),
+        ('student_metrics', 'grade_trend', 'improving (g3 - g1 >= 2), declining (<= -2) or stable.', false),
+        ('student_metrics', 'passed', 'g3 >= 10, the pass mark of the 0-20 scale (boolean).', false),
+        ('student_metrics', 'at_risk', 'Any past class failure, or mean of g1 and g2 below 10, or 20 or more absences (boolean).', false),
+        ('student_metrics', 'alcohol_index', 'A week''s alcohol use, (5 * dalc + 2 * walc) / 7, on the 1-5 scale of the dictionary, 2 decimals.', false),
+        ('student_metrics', 'alcohol_level', 'low (alcohol index < 2), moderate (< 3) or high (>= 3).', false),
+        ('student_metrics', 'study_band', 'Weekly study time as the dictionary''s band: <2h, 2-5h, 5-10h, >10h (studytime 1-4).', false),
+        ('student_metrics', 'absence_band', 'none (0 absences), low (1-5), medium (6-15), high (16+).', false),
+        ('student_metrics', 'parent_education_level', 'The higher of medu and fedu (0-4).', false),
+        ('student_metrics', 'parent_education', 'parent_education_level named: none, primary, 5th-9th grade, secondary, higher.', false),
+        -- per group (group_trends: every kept delivery; group_metrics: the latest of each subject)
+        ('group_trends', 'run_id', 'The delivery (load_runs row).', false),
+        ('group_trends', 'loaded_at', 'When the delivery finished loading.', false),
+        ('group_trends', 'dimension', 'What groups the students: all, school, sex, address, famsize, pstatus, age, study_time, alcohol_level, absence_band, parent_education.', false),
+        ('group_trends', 'bucket', 'The group within the dimension (all for dimension all).', false),
+        ('group_trends', 'students', 'Students in the group (count).', true),
+        ('group_trends', 'pass_rate', 'Share of the group''s students with g3 >= 10: 0-1, 4 decimals.', true),
+        ('group_trends', 'mean_g1', 'Mean first-period grade: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_g2', 'Mean second-period grade: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_grade', 'Mean of the three period grades over the group: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),
+        ('group_trends', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
+        ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
+        ('group_trends', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
+        ('delivery_sequence', 'run_id', 'A kept loaded delivery (load_runs row).', false),
+        ('delivery_sequence', 'loaded_at', 'When it finished loading.', false),
+        ('delivery_sequence', 'previous_run_id', 'The previous kept loaded delivery of the same subject (NULL for the first).', false),
+        ('group_trends', 'previous_run_id', 'The previous kept loaded delivery of the subject (NULL for the first).', false),
+        ('group_trends', 'students_change', 'students minus the same group''s students in the previous delivery (count). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'pass_rate_change', 'pass_rate minus the same group''s in the previous delivery (share points). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'mean_g3_change', 'mean_g3 minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'mean_grade_change', 'mean_grade minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
+        ('latest_runs', 'file_path', 'The delivery''s file as given to load().', false),
+        ('latest_runs', 'loaded_at', 'When the delivery finished loading.', false),
+        ('latest_runs', 'rows_loaded', 'Records of the delivery loaded (count).', false),
+        ('run_metrics', 'loaded_at', 'When the delivery finished loading.', false),
+        ('q3_top_father_jobs_by_pstatus', 'rank', 'Position by count, descending; equal counts by job name.', false),
+        ('q5_median_absences_by_famrel_sex', 'famrel_band', 'low (famrel 1-2) or average (famrel 3).', false),
+        ('run_metrics', 'rows_loaded', 'Records of the delivery loaded (count).', false),
+        ('run_metrics', 'rows_rejected', 'Records of the delivery rejected (count).', false),
+        ('run_metrics', 'pass_rate', 'Share of the delivery''s students with g3 >= 10: 0-1, 4 decimals.', true),
+        ('run_metrics', 'mean_grade', 'Mean of the three period grades: points 0-20, 2 decimals.', true),
+        ('run_metrics', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
+        ('run_metrics', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),
+        ('run_metrics', 'at_risk_share', 'Share of students flagged at_risk: 0-1, 4 decimals.', true),
+        ('run_metrics', 'suppressed', 'The delivery has fewer than student_etl.min_group_size students: its measures are withheld from you.', false),
+        ('grade_distribution', 'students', 'Students of the school with this final grade g3 (count); grades nobody got have no row.', true),
+        ('grade_distribution', 'suppressed', 'The cell is withheld from you (partition: subject and school).', false),
+        ('q1_mother_jobs_of_young_male_students', 'students', 'Male students under 20 whose mother has this job (count).', true),
+        ('q1_mother_jobs_of_young_male_students', 'suppressed', 'The cell is withheld from you (partition: subject).', false),
+        ('q2_rural_most_frequent_traveltime', 'traveltime', 'The most frequent travel time of rural students (dictionary code 1-4); ties all shown.', true),
+        ('q2_rural_most_frequent_traveltime', 'students', 'Rural students with that travel time (count).', true),
+        ('q2_rural_most_frequent_traveltime', 'suppressed', 'The answer is withheld from you (partition: subject, every travel time).', false),
+        ('q3_top_father_jobs_by_pstatus', 'fjob', 'Father''s job at this rank.', true),
+        ('q3_top_father_jobs_by_pstatus', 'students', 'Students with that father''s job and parents'' status (count).', true),
+        ('q3_top_father_jobs_by_pstatus', 'tied_with_next', 'The next job has the same count (the cut at 3 may split a tie).', true),
+        ('q3_top_father_jobs_by_pstatus', 'suppressed', 'The answer is withheld from you (partition: subject and pstatus, every job).', false),
+        ('q4_most_frequent_failures_by_famsize', 'failures', 'The most frequent number of past class failures (0-4); ties all shown.', true),
+        ('q4_most_frequent_failures_by_famsize', 'students', 'Students of the family size with that number of failures (count).', true),
+        ('q4_most_frequent_failures_by_famsize', 'suppressed', 'The answer is withheld from you (partition: subject and famsize, every number of failures).', false),
+        ('q5_median_absences_by_famrel_sex', 'students', 'Students of the band and sex (count).', true),
+        ('q5_median_absences_by_famrel_sex', 'median_absences', 'Median number of absences, percentile_cont(0.5): the mean of the two middle values for an even count.', true),
+        ('q5_median_absences_by_famrel_sex', 'suppressed', 'The cell is withheld from you (partition: subject and famrel band).', false),
+        -- drift against the previous delivery of the subject
+        ('delivery_drift', 'run_id', 'The delivery (load_runs row).', false),
+        ('delivery_drift', 'previous_run_id', 'The previous kept loaded delivery of the same subject, compared with.', false),
+        ('delivery_drift', 'loaded_at', 'When the delivery finished loading.', false),
+        ('delivery_drift', 'kind', 'students (the number of students), mean (of a numeric column), share (of one code of a coded or yes/no column).', false),
+        ('delivery_drift', 'column_name', 'The column (NULL for kind students).', false),
+        ('delivery_drift', 'code', 'The code, for kind share (yes/no columns as yes and no).', false),
+        ('delivery_drift', 'previous_value', 'In the previous delivery: students (count), the mean (column units) or the share (0-1), 4 decimals.', true),
+        ('delivery_drift', 'current_value', 'In this delivery: students (count), the mean (column units) or the share (0-1), 4 decimals.', true),
+        ('delivery_drift', 'shift', 'current_value - previous_value (students, column units, or share points 0-1), 4 decimals.', true),
+        ('delivery_drift', 'score', 'What the threshold is compared with: students |shift| / previous count; mean |shift| / standard deviation of the previous delivery (Infinity if that is 0 and the mean moved); share |shift|.', true),
+        ('delivery_drift', 'threshold', 'The setting the score is compared with: student_etl.drift_count_threshold (students), drift_mean_threshold (mean), drift_share_threshold (share).', false),
+        ('delivery_drift', 'change', 'appeared (the code is in this delivery only) or vanished (in the previous one only); NULL otherwise.', false),
+        ('delivery_drift', 'flagged', 'score >= threshold, or the code appeared or vanished. NULL when suppressed, unless the code appeared or vanished.', false),
+        ('delivery_drift', 'suppressed', 'The measure is withheld from you: a delivery under student_etl.min_group_size students, or a code with few students in either delivery (and complementary codes of the column).', false),
+        ('delivery_drift_summary', 'flagged_measures', 'Measures of delivery_drift flagged (count; withheld ones not counted).', false),
+        ('delivery_drift_summary', 'flagged_means', 'Means flagged (count).', false),
+        ('delivery_drift_summary', 'flagged_shares', 'Code shares flagged, appeared and vanished codes included (count).', false),
+        ('delivery_drift_summary', 'codes_appeared', 'Codes in this delivery and not in the previous one (count).', false),
+        ('delivery_drift_summary', 'codes_vanished', 'Codes in the previous delivery and not in this one (count).', false),
+        ('delivery_drift_summary', 'student_count_flagged', 'The number of students changed past student_etl.drift_count_threshold. NULL when withheld.', false),
+        ('delivery_drift_summary', 'suppressed_measures', 'Measures withheld from you (count).', false),
+        ('delivery_drift_summary', 'previous_run_id', 'The previous kept loaded delivery of the same subject.', false),
+        ('delivery_drift_summary', 'loaded_at', 'When the delivery finished loading.', false),
+        -- across courses
+        ('course_overlap', 'math_students', 'Current math records (count).', true),
+        ('course_overlap', 'portuguese_students', 'Current Portuguese records (count).', true),
+        ('course_overlap', 'matched_pairs', 'Rows of course_matches: pairs of a math and a Portuguese record agreeing on the 13 attributes (count).', true),
+        ('course_overlap', 'students_in_both', 'Students taking both courses, each once: 1 per unambiguous pair, least(math, Portuguese records) per ambiguous combination (an upper bound there).', true),
+        ('course_overlap', 'students_total', 'Students in either course, each once: math_students + portuguese_students - students_in_both.', true),
+        ('course_overlap', 'suppressed', 'A count is withheld from you (each count is its own cell).', false),
+        ('course_matches', 'math_run_id', 'The math record''s delivery (load_runs row).', false),
+        ('course_matches', 'math_source_line', 'The math record''s physical line in its file.', false),
+        ('course_matches', 'portuguese_run_id', 'The Portuguese record''s delivery (load_runs row).', false),
+        ('course_matches', 'portuguese_source_line', 'The Portuguese record''s physical line in its file.', false),
+        ('course_matches', 'math_g1', 'The math record''s first-period grade: points 0-20.', false),
+        ('course_matches', 'math_g2', 'The math record''s second-period grade: points 0-20.', false),
+        ('course_matches', 'math_g3', 'The math record''s final grade: points 0-20.', false),
+        ('course_matches', 'portuguese_g1', 'The Portuguese record''s first-period grade: points 0-20.', false),
+        ('course_matches', 'portuguese_g2', 'The Portuguese record''s second-period grade: points 0-20.', false),
+        ('course_matches', 'portuguese_g3', 'The Portuguese record''s final grade: points 0-20.', false),
+        ('course_overlap', 'math_run_id', 'The current math delivery (latest_runs).', false),
+        ('course_overlap', 'portuguese_run_id', 'The current Portuguese delivery (latest_runs).', false),
+        ('course_grades', 'bucket', 'The group within the dimension (all for dimension all).', false),
+        ('course_grades', 'dimension', 'What groups the pairs: all, school, sex, address, age.', false),
+        ('course_grades', 'ambiguous', 'Pairs of an ambiguous combination (may join two different students) apart from unambiguous ones (one student each).', false),
+        ('course_grades', 'pairs', 'Matched pairs in the group (count); unambiguous pairs are students.', true),
+        ('course_grades', 'mean_math_g3', 'Mean final math grade of the pairs: points 0-20, 2 decimals.', true),
+        ('course_grades', 'mean_portuguese_g3', 'Mean final Portuguese grade of the pairs: points 0-20, 2 decimals.', true),
+        ('course_grades', 'mean_g3_difference', 'Mean of Portuguese g3 minus math g3 of the same pair: points, 2 decimals (positive: better in Portuguese).', true),
+        ('course_grades', 'passed_both_share', 'Share of pairs with g3 >= 10 in both courses: 0-1, 4 decimals.', true),
+        ('course_grades', 'passed_math_only_share', 'Share of pairs passing math only: 0-1, 4 decimals.', true),
+        ('course_grades', 'passed_portuguese_only_share', 'Share of pairs passing Portuguese only: 0-1, 4 decimals.', true),
+        ('course_grades', 'failed_both_share', 'Share of pairs failing both: 0-1, 4 decimals.', true),
+        ('course_grades', 'suppressed', 'The cell is withheld from you (partition: dimension, both kinds of pairs).', false)
+                    ) AS v(view, col, doc, can_be_withheld)
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.%I.%I IS %L', c.view, c.col,
+                                  c.doc || CASE WHEN c.can_be_withheld THEN suppressed_note ELSE '' END);
+    END LOOP;
+    -- group_metrics is group_trends over the latest deliveries: the same texts.
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS doc
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'student_etl.group_trends'::pg_catalog.regclass AND a.attnum > 0
+                AND a.attname IN (SELECT m.attname FROM pg_catalog.pg_attribute m
+                                   WHERE m.attrelid = 'student_etl.group_metrics'::pg_catalog.regclass)
+                AND pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.group_metrics.%I IS %L', c.attname, c.doc);
+    END LOOP;
+END
+$comments$;
+
+COMMENT ON VIEW student_etl._group_cells IS
+    'Internal: the group cells of every kept delivery as the caller may see them (small groups withheld below the analyst profile); read by group_trends, group_metrics, run_metrics.';
+COMMENT ON VIEW student_etl.delivery_sequence IS
+    'Every kept (loaded, not purged) delivery with the previous one of its subject: the order of trends and drift.';
+COMMENT ON VIEW student_etl.group_trends IS
+    'Group measures of every kept loaded delivery: one row per run, dimension and bucket (trends per group across deliveries). Cells withheld from dashboards read NULL with suppressed = true.';
+COMMENT ON VIEW student_etl.group_metrics IS
+    'Group measures over the latest loaded delivery of each subject: one row per dimension and bucket. Cells withheld from dashboards read NULL with suppressed = true.';
+COMMENT ON VIEW student_etl.run_metrics IS
+    'Whole-delivery measures per loaded run, over time, with the run''s loaded and rejected record counts.';
+COMMENT ON VIEW student_etl.grade_distribution IS
+    'Students per final grade (g3, 0-20) and school, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.latest_facets IS
+    'The run_facets cells of the latest delivery of each subject (what the questions read).';
+COMMENT ON VIEW student_etl.q1_mother_jobs_of_young_male_students IS
+    'Question 1: the mothers'' jobs of male students under 20, with how many such students, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q2_rural_most_frequent_traveltime IS
+    'Question 2: the most frequent travel time of rural students (ties all shown), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q3_top_father_jobs_by_pstatus IS
+    'Question 3: the top 3 fathers'' jobs per parents'' cohabitation status (equal counts by job name), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q4_most_frequent_failures_by_famsize IS
+    'Question 4: the most frequent number of past failures per family size (ties all shown), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q5_median_absences_by_famrel_sex IS
+    'Question 5: median absences (percentile_cont 0.5) for low (famrel 1-2) and average (famrel 3) family relationships, by sex, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.latest_runs IS
+    'The latest loaded, not purged delivery of each subject: what "current" means.';
+
+-- ---- purge() deletes from the history (as src/sql/40_retention.sql) ----------------------------
+CREATE OR REPLACE FUNCTION student_etl._purge(caller regrole, keep_last integer, older_than interval)
+RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
+               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT student_etl._has_profile(caller, 'admin') THEN
+        RAISE EXCEPTION 'permission denied to purge deliveries' USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
+    END IF;
+    IF keep_last IS NULL OR keep_last < 1 THEN
+        RAISE EXCEPTION 'keep_last must be at least 1: the latest delivery of a subject is never purged'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR r IN SELECT x.run_id, x.subject, x.finished_at
+               FROM (SELECT lr.run_id, lr.subject, lr.finished_at,
+                            row_number() OVER (PARTITION BY lr.subject ORDER BY lr.run_id DESC) AS newer
+                       FROM student_etl.load_runs lr
+                      WHERE lr.status = 'loaded' AND lr.purged_at IS NULL) x
+              WHERE x.newer > keep_last
+                AND (older_than IS NULL OR x.finished_at < clock_timestamp() - older_than)
+              ORDER BY x.run_id LOOP
+        run_id := r.run_id;
+        subject := r.subject;
+        loaded_at := r.finished_at;
+        DELETE FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id;
+        GET DIAGNOSTICS students_removed = ROW_COUNT;
+        DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
+        GET DIAGNOSTICS rejects_removed = ROW_COUNT;
+        DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
+        DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
+        GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
+        UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- ---- rights of the analysts' model (as src/sql/91_analyst_privileges.sql) ---------------------------
+-- New functions are nobody's but the owner's until a profile grants them (as 90_privileges.sql).
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA student_etl FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA student_etl FROM PUBLIC;
+-- Rights on the objects of the analysts' model (issue 13): the history, course matching,
+-- drift and trends. Same rules as 90_privileges.sql: at most SELECT, the lowest profile that
+-- may see it; views dashboards read withhold small groups themselves (docs/analyst.md).
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('analyst', 'TABLE student_etl.student_performance_history', 'SELECT');
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'TABLE student_etl.course_overlap', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.course_grades', 'SELECT'),
+    ('analyst', 'TABLE student_etl.course_matches', 'SELECT');
+-- The views dashboards read call these with the viewer's rights (19_privacy.sql).
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'FUNCTION student_etl._min_group_size()', 'EXECUTE'),
+    ('dashboard', 'FUNCTION student_etl._withheld(bigint[])', 'EXECUTE'),
+    ('dashboard', 'TABLE student_etl.group_trends', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_sequence', 'SELECT');
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'FUNCTION student_etl._drift_threshold(text)', 'EXECUTE'),
+    ('dashboard', 'TABLE student_etl.delivery_drift', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_drift_summary', 'SELECT');
+-- Every profile holder gets exactly its profiles' rights on the new objects too.
+SELECT student_etl._apply_profile_rights(g.role) FROM (SELECT DISTINCT role FROM student_etl.role_profiles) g;

@@ -167,7 +167,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
 
     RunAggregates* aggregates = make_owned_by<RunAggregates>(load_memory, "starting the metrics");
     const StudentDatums* datums = build_student_datums(subject, run_id);
-    BulkWriter* facts = bulk_writer_open("student_performance", kStudentColumns, kStudentColumnCount,
+    BulkWriter* facts = bulk_writer_open("student_performance_history", kStudentColumns, kStudentColumnCount,
                                          insert_batch_rows);
     trust_validated_checks(facts);
     BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, kRejectColumnCount, kSmallBatchRows);

@@ -5,6 +5,7 @@
 
 extern "C" {
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
 }
 
@@ -21,6 +22,10 @@ int worker_naptime_ms = 10000;
 int inbox_settle_ms = 2000;
 int max_attempts = 3;
 int max_workers = 1;
+int min_group_size = 5;
+double drift_mean_threshold = 0.2;
+double drift_share_threshold = 0.05;
+double drift_count_threshold = 0.1;
 bool worker_registered = false;
 
 namespace {
@@ -112,6 +117,32 @@ void _PG_init(void)
         "or a shutdown this many times is failed with that reason, and its file moved to failed/.",
         &max_attempts, 3, 1, 100, PGC_SIGHUP, 0, nullptr, nullptr, nullptr);
 
+    // Privacy of the dashboards (docs/analyst.md): superuser-only, so that a viewer cannot lower
+    // it for its own session; read by the views through student_etl._min_group_size(), which
+    // loads this library -- so no placeholder a viewer set before can stand in for it.
+    DefineCustomIntVariable(
+        "student_etl.min_group_size",
+        "Smallest group of students a dashboard viewer may see a measure of.",
+        "Cells of the aggregate views over fewer students are withheld (NULL, suppressed = true) "
+        "from roles below the analyst profile, with complementary cells so that none can be "
+        "recovered from a published total. 1 withholds nothing.",
+        &min_group_size, 5, 1, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+
+    // Drift of a delivery against the previous one of its subject (student_etl.delivery_drift),
+    // read through student_etl._drift_threshold(kind). Each viewer may choose its own.
+    DefineCustomRealVariable(
+        "student_etl.drift_mean_threshold",
+        "Shift of a column's mean, in standard deviations of the previous delivery, flagged as drift.",
+        nullptr, &drift_mean_threshold, 0.2, 0.0, 1000.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomRealVariable(
+        "student_etl.drift_share_threshold",
+        "Change of a code's share of the students (0-1) flagged as drift.",
+        nullptr, &drift_share_threshold, 0.05, 0.0, 1.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomRealVariable(
+        "student_etl.drift_count_threshold",
+        "Relative change of the number of students (0.1 = 10 %) flagged as drift.",
+        nullptr, &drift_count_threshold, 0.1, 0.0, 1000.0, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+
     // The worker and its postmaster-time setting exist only when preloaded; a session that
     // loads the library later (load() without the worker) must not define a PGC_POSTMASTER
     // setting, which PostgreSQL refuses after startup.
@@ -140,3 +171,31 @@ void _PG_init(void)
 }
 
 }  // extern "C"
+
+namespace student_etl::pg {
+namespace {
+Datum min_group_size_impl(FunctionCallInfo /*fcinfo*/)
+{
+    PG_RETURN_INT32(min_group_size);
+}
+
+Datum drift_threshold_impl(FunctionCallInfo fcinfo)
+{
+    const char* kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+    if (std::strcmp(kind, "mean") == 0)
+        PG_RETURN_FLOAT8(drift_mean_threshold);
+    if (std::strcmp(kind, "share") == 0)
+        PG_RETURN_FLOAT8(drift_share_threshold);
+    if (std::strcmp(kind, "students") == 0)
+        PG_RETURN_FLOAT8(drift_count_threshold);
+    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                    errmsg("no drift threshold for \"%s\"", kind),
+                    errhint("The kinds are mean, share and students.")));
+}
+}  // namespace
+}  // namespace student_etl::pg
+
+// student_etl._min_group_size(): the setting, from this library's own variable.
+STUDENT_ETL_SQL_FUNCTION(student_etl_min_group_size, student_etl::pg::min_group_size_impl)
+// student_etl._drift_threshold(kind): the drift setting for mean, share or students.
+STUDENT_ETL_SQL_FUNCTION(student_etl_drift_threshold, student_etl::pg::drift_threshold_impl)

@@ -7,6 +7,8 @@ namespace student_etl::pg {
 extern char* allowed_dirs;
 // Rows per table_multi_insert() batch.
 extern int insert_batch_rows;
+// Smallest group whose measures a dashboard viewer sees (student_etl._min_group_size()).
+extern int min_group_size;
 
 }  // namespace student_etl::pg
 

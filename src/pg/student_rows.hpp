@@ -1,4 +1,4 @@
-// Turns parsed rows into student_etl.student_performance rows: the 33 attributes, the
+// Turns parsed rows into student_etl.student_performance_history rows: the 33 attributes, the
 // subject, the derived columns and the lineage columns. Every by-reference value (the code
 // texts, the 61 possible mean grades, the subject) is built once per load, so a row costs
 // no allocation at all.

@@ -1,4 +1,4 @@
-// Tells a bulk writer into student_performance which CHECK constraints the loader's own
+// Tells a bulk writer into student_performance_history which CHECK constraints the loader's own
 // validation already guarantees (the snapshot in student_etl.validated_checks).
 #pragma once
 

@@ -1,7 +1,8 @@
--- The typed fact table: one row per student record of a delivery. Domains follow the data
--- dictionary (student.txt); the loader validates the same domains before writing, so the
--- CHECK constraints are the guarantee, not the filter.
-CREATE TABLE student_etl.student_performance (
+-- The typed fact table: one row per student record of every delivery ever loaded (the history;
+-- student_etl.student_performance is the view of the current students, 22_current.sql).
+-- Domains follow the data dictionary (student.txt); the loader validates the same domains
+-- before writing, so the CHECK constraints are the guarantee, not the filter.
+CREATE TABLE student_etl.student_performance_history (
     school      text     NOT NULL CHECK (school IN ('GP', 'MS')),
     sex         text     NOT NULL CHECK (sex IN ('F', 'M')),
     age         smallint NOT NULL CHECK (age BETWEEN 15 AND 22),
@@ -48,15 +49,15 @@ CREATE TABLE student_etl.student_performance (
 -- per run -- and the tests check it; it is not enforced by a B-tree on purpose (README,
 -- "Design"). run_id refers to load_runs, written in the same transaction by load(); it is
 -- not a declared foreign key because the bulk path writes without row triggers.
-CREATE INDEX student_performance_run_brin ON student_etl.student_performance
+CREATE INDEX student_performance_history_run_brin ON student_etl.student_performance_history
     USING brin (run_id) WITH (autosummarize = on);
 
-COMMENT ON TABLE student_etl.student_performance IS
-    'One row per loaded student record: the 33 attributes of the data dictionary, typed, plus subject, derived columns and lineage.';
-COMMENT ON COLUMN student_etl.student_performance.grade_mean IS 'round((g1 + g2 + g3) / 3.0, 2)';
-COMMENT ON COLUMN student_etl.student_performance.passed IS 'g3 >= 10 (pass mark of the 0-20 Portuguese scale)';
-COMMENT ON COLUMN student_etl.student_performance.grade_change IS 'g3 - g1: progress from the first period to the final grade';
-COMMENT ON COLUMN student_etl.student_performance.run_id IS 'The load_runs row of the delivery this record came from.';
-COMMENT ON COLUMN student_etl.student_performance.source_line IS 'Physical line of the record in its file (the header is line 1).';
+COMMENT ON TABLE student_etl.student_performance_history IS
+    'One row per loaded student record of every delivery (the history): the 33 attributes of the data dictionary, typed, plus subject, derived columns and lineage.';
+COMMENT ON COLUMN student_etl.student_performance_history.grade_mean IS 'round((g1 + g2 + g3) / 3.0, 2)';
+COMMENT ON COLUMN student_etl.student_performance_history.passed IS 'g3 >= 10 (pass mark of the 0-20 Portuguese scale)';
+COMMENT ON COLUMN student_etl.student_performance_history.grade_change IS 'g3 - g1: progress from the first period to the final grade';
+COMMENT ON COLUMN student_etl.student_performance_history.run_id IS 'The load_runs row of the delivery this record came from.';
+COMMENT ON COLUMN student_etl.student_performance_history.source_line IS 'Physical line of the record in its file (the header is line 1).';
 
-SELECT pg_catalog.pg_extension_config_dump('student_etl.student_performance', '');
+SELECT pg_catalog.pg_extension_config_dump('student_etl.student_performance_history', '');

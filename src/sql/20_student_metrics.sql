@@ -1,5 +1,7 @@
--- Per-student metrics. Definitions (README, "Metrics"); the same rules are applied by the
--- loader when it aggregates (src/core/student_metrics.cpp) and tests check both agree.
+-- Per-student metrics of every loaded record (all deliveries; filter on run_id or join
+-- latest_runs for the current ones). Definitions (README, "Metrics"; docs/analyst.md); the same
+-- rules are applied by the loader when it aggregates (src/core/student_metrics.cpp) and tests
+-- check both agree.
 CREATE VIEW student_etl.student_metrics AS
 SELECT p.*,
        ((p.g3 - p.g1) / 2.0)::numeric(4,1) AS grade_slope,
@@ -17,45 +19,85 @@ SELECT p.*,
        greatest(p.medu, p.fedu) AS parent_education_level,
        (ARRAY['none', 'primary', '5th-9th grade', 'secondary', 'higher'])[greatest(p.medu, p.fedu) + 1]
            AS parent_education
-  FROM student_etl.student_performance p;
+  FROM student_etl.student_performance_history p;
 COMMENT ON VIEW student_etl.student_metrics IS
     'One row per loaded student with derived metrics: trend, pass, at-risk flag, alcohol index and level, study/absence bands, parental education.';
 
--- The latest successful load of each subject: what "current" means for dashboards and the
--- analysts' questions.
+-- The latest successful load of each subject whose rows are kept (purge() never removes the
+-- latest, so "not purged" only makes the rule explicit): what "current" means for the
+-- student_performance view, dashboards and the analysts' questions.
 CREATE VIEW student_etl.latest_runs AS
 SELECT DISTINCT ON (subject) run_id, subject, file_path, finished_at AS loaded_at, rows_loaded
   FROM student_etl.load_runs
- WHERE status = 'loaded'
+ WHERE status = 'loaded' AND purged_at IS NULL
  ORDER BY subject, run_id DESC;
 
+-- Every kept loaded delivery (not purged) with the previous one of its subject: the order
+-- trends and drift follow.
+CREATE VIEW student_etl.delivery_sequence AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at,
+       lag(r.run_id) OVER (PARTITION BY r.subject ORDER BY r.run_id) AS previous_run_id
+  FROM student_etl.load_runs r
+ WHERE r.status = 'loaded' AND r.purged_at IS NULL;
+
+-- The cells of every kept loaded delivery's group measures, as the caller may see them: one
+-- row per run and facet bucket; cells a dashboard may not see (19_privacy.sql) read NULL with
+-- suppressed = true. A partition is one run's dimension, whose buckets add up to the run's
+-- 'all' row. Internal: group_trends, group_metrics and run_metrics read it (a filter on
+-- run_id or dimension reaches run_facets, so the latest delivery costs the same at any history).
+CREATE VIEW student_etl._group_cells AS
+SELECT c.run_id, c.subject, c.loaded_at, c.previous_run_id, c.facet AS dimension,
+       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+       CASE WHEN NOT c.suppressed THEN c.students END AS students,
+       CASE WHEN NOT c.suppressed THEN round(c.passed::numeric / c.students, 4) END AS pass_rate,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / c.students, 2) END AS mean_g1,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / c.students, 2) END AS mean_g2,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+       CASE WHEN NOT c.suppressed THEN round((c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students), 2) END AS mean_grade,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / c.students, 2) END AS mean_absences,
+       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / c.students, 4) END AS at_risk_share,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / (7 * c.students), 2) END AS mean_alcohol_index,
+       c.suppressed
+  FROM (SELECT f.run_id, f.subject, f.facet, f.key1, f.students, f.passed, f.at_risk, f.sum_g1, f.sum_g2,
+               f.sum_g3, f.sum_absences, f.sum_alcohol_week, r.loaded_at, r.previous_run_id,
+               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1) <= w.withheld AS suppressed
+          FROM student_etl.run_facets f
+          JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
+          -- once per partition (not per cell): how many of its smallest cells are withheld
+          JOIN (SELECT g.run_id, g.facet, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.run_facets g
+                 WHERE g.facet NOT LIKE 'q%' AND g.facet NOT LIKE 'grades%'
+                 GROUP BY g.run_id, g.facet) w
+            ON w.run_id = f.run_id AND w.facet = f.facet
+         WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%') c;
+
+-- Group measures of every kept loaded delivery, one row per run and facet bucket: trends per
+-- group across deliveries (school, sex, address, ... ; dimensions as in group_metrics), with
+-- the change since the same group of the previous delivery of the subject.
+CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
+SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pass_rate, p.mean_g1,
+       p.mean_g2, p.mean_g3, p.mean_grade, p.mean_absences, p.at_risk_share, p.mean_alcohol_index,
+       p.suppressed, p.previous_run_id,
+       p.students - q.students AS students_change,
+       p.pass_rate - q.pass_rate AS pass_rate_change,
+       p.mean_g3 - q.mean_g3 AS mean_g3_change,
+       p.mean_grade - q.mean_grade AS mean_grade_change
+  FROM student_etl._group_cells p
+  LEFT JOIN student_etl._group_cells q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
+
 -- Group metrics over the latest load of each subject, one row per facet bucket.
-CREATE VIEW student_etl.group_metrics AS
-SELECT f.subject, f.facet AS dimension,
-       CASE WHEN f.facet = 'all' THEN 'all' ELSE f.key1 END AS bucket,
-       f.students,
-       round(f.passed::numeric / f.students, 4) AS pass_rate,
-       round(f.sum_g1::numeric / f.students, 2) AS mean_g1,
-       round(f.sum_g2::numeric / f.students, 2) AS mean_g2,
-       round(f.sum_g3::numeric / f.students, 2) AS mean_g3,
-       round((f.sum_g1 + f.sum_g2 + f.sum_g3)::numeric / (3 * f.students), 2) AS mean_grade,
-       round(f.sum_absences::numeric / f.students, 2) AS mean_absences,
-       round(f.at_risk::numeric / f.students, 4) AS at_risk_share,
-       round(f.sum_alcohol_week::numeric / (7 * f.students), 2) AS mean_alcohol_index
-  FROM student_etl.run_facets f
-  JOIN student_etl.latest_runs r USING (run_id)
- WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%';
+CREATE VIEW student_etl.group_metrics WITH (security_barrier) AS
+SELECT t.subject, t.dimension, t.bucket, t.students, t.pass_rate, t.mean_g1, t.mean_g2, t.mean_g3,
+       t.mean_grade, t.mean_absences, t.at_risk_share, t.mean_alcohol_index, t.suppressed
+  FROM student_etl.latest_runs r
+ CROSS JOIN LATERAL (SELECT * FROM student_etl._group_cells c WHERE c.run_id = r.run_id OFFSET 0) t;
 
 -- The same measures per load run, over time (facet 'all'), with the run's reject count.
-CREATE VIEW student_etl.run_metrics AS
+CREATE VIEW student_etl.run_metrics WITH (security_barrier) AS
 SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_rejected,
-       round(f.passed::numeric / f.students, 4) AS pass_rate,
-       round((f.sum_g1 + f.sum_g2 + f.sum_g3)::numeric / (3 * f.students), 2) AS mean_grade,
-       round(f.sum_g3::numeric / f.students, 2) AS mean_g3,
-       round(f.sum_absences::numeric / f.students, 2) AS mean_absences,
-       round(f.at_risk::numeric / f.students, 4) AS at_risk_share
+       t.pass_rate, t.mean_grade, t.mean_g3, t.mean_absences, t.at_risk_share, t.suppressed
   FROM student_etl.load_runs r
-  JOIN student_etl.run_facets f ON f.run_id = r.run_id AND f.facet = 'all'
+  JOIN student_etl._group_cells t ON t.run_id = r.run_id AND t.dimension = 'all'
  WHERE r.status = 'loaded';
 
 -- The cells load() writes for a run, derived again from the fact table with the SQL rules

@@ -30,7 +30,7 @@ BEGIN
         run_id := r.run_id;
         subject := r.subject;
         loaded_at := r.finished_at;
-        DELETE FROM student_etl.student_performance p WHERE p.run_id = r.run_id;
+        DELETE FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id;
         GET DIAGNOSTICS students_removed = ROW_COUNT;
         DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
         GET DIAGNOSTICS rejects_removed = ROW_COUNT;

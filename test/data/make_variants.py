@@ -7,10 +7,15 @@
   student-mat-badrows.csv  header + the first 20 records, 8 of them replaced by one planted
                            defect each (see BAD_ROWS); LF line ends. The reasons the parser gives
                            for them are in student-mat-badrows.expected, which is kept by hand.
+  student-mat-shuffled.csv, student-por-shuffled.csv
+                           the records of student-mat.csv / student-por.csv in another order
+                           (a fixed pseudo-random permutation), byte for byte otherwise: course
+                           matching must not depend on row order.
 
 Run from anywhere: python3 test/data/make_variants.py   (stdlib only; output is deterministic)
 """
 import os
+import random
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "student-mat.csv")
@@ -75,7 +80,19 @@ def write_badrows(header, records):
         f.write(("\n".join(out) + "\n").encode("ascii"))
 
 
+def write_shuffled(name, seed):
+    with open(os.path.join(HERE, name + ".csv"), "rb") as f:
+        lines = f.read().split(b"\n")
+    assert lines[-1] == b""
+    records = lines[1:-1]
+    random.Random(seed).shuffle(records)
+    with open(os.path.join(HERE, name + "-shuffled.csv"), "wb") as f:
+        f.write(b"\n".join([lines[0]] + records) + b"\n")
+
+
 if __name__ == "__main__":
     h, r = read_source()
     write_variant(h, r)
     write_badrows(h, r)
+    write_shuffled("student-mat", 13)
+    write_shuffled("student-por", 382)

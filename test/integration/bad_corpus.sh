@@ -133,7 +133,7 @@ while IFS=$'\t' read -r file subject expect detail; do
     fi
     [ "$rows_loaded/$rows_rejected/$rows_read" = "$want_loaded/$want_rejected/$((want_loaded + want_rejected))" ] ||
       bad "load() returned loaded=$rows_loaded rejected=$rows_rejected read=$rows_read, expected $expect"
-    in_tables=$(q -c "SELECT (SELECT count(*) FROM student_etl.student_performance WHERE run_id = $run) || ',' ||
+    in_tables=$(q -c "SELECT (SELECT count(*) FROM student_etl.student_performance_history WHERE run_id = $run) || ',' ||
                              (SELECT count(*) FROM student_etl.rejected_rows WHERE run_id = $run) || ',' ||
                              (SELECT status || rows_loaded || '/' || rows_rejected FROM student_etl.load_runs WHERE run_id = $run)")
     [ "$in_tables" = "$want_loaded,$want_rejected,loaded$want_loaded/$want_rejected" ] ||

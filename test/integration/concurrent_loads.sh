@@ -30,7 +30,7 @@ read -r b_run b_status b_rows < "$DATA_DIR/b.out"
 [ "$b_status $b_rows" = "skipped 0" ] || fail "session B: $(cat "$DATA_DIR/b.out")"
 [ "$(q -c "SELECT duplicate_of FROM student_etl.load_runs WHERE run_id = $b_run")" = "$a_run" ] ||
   fail "B's run does not point at A's"
-[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = 395 ] || fail "rows loaded twice"
+[ "$(q -c "SELECT count(*) FROM student_etl.student_performance_history")" = 395 ] || fail "rows loaded twice"
 note "placed: A loaded run $a_run, B waited and skipped (run $b_run)"
 
 # 2. Unplaced: sessions start the same new file at once (4; 32 with STUDENT_ETL_STRESS=1);
@@ -45,6 +45,6 @@ done
 for p in "${pids[@]}"; do wait "$p" || fail "a racing load failed: $(cat "$DATA_DIR"/race*.out)"; done
 statuses=$(sort "$DATA_DIR"/race*.out | uniq -c | tr -s ' \n' ' ')
 [ "$statuses" = " 1 loaded $((RACERS - 1)) skipped " ] || fail "racing loads: $statuses"
-[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = $((395 + 396)) ] || fail "racing loads: row count"
+[ "$(q -c "SELECT count(*) FROM student_etl.student_performance_history")" = $((395 + 396)) ] || fail "racing loads: row count"
 note "racing: $statuses"
 note ok

@@ -9,7 +9,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 make_data_dir
-cp test/data/student-mat.csv test/data/student-mat-badrows.csv test/data/student-mat-variant.csv "$DATA_DIR/"
+cp test/data/student-mat.csv test/data/student-mat-badrows.csv test/data/student-mat-variant.csv test/data/student-por.csv "$DATA_DIR/"
 cp test/data/student-mat-drift.csv "$DATA_DIR/student-mat-$(printf '\xff\xfe')-latin.csv"
 ln -s "$DATA_DIR/student-mat-$(printf '\xff\xfe')-latin.csv" "$DATA_DIR/student-mat-link.csv"
 cp test/data/student-mat-leaky-value.csv "$DATA_DIR/student-por-after-restore.csv"
@@ -26,6 +26,7 @@ SET student_etl.allowed_dirs = '$DATA_DIR';
 SELECT student_etl.grant_access('dr_loader', 'loader');
 SELECT student_etl.grant_access('dr_dash', 'dashboard');
 SELECT * FROM student_etl.load('$DATA_DIR/student-mat.csv');
+SELECT * FROM student_etl.load('$DATA_DIR/student-por.csv');
 SET ROLE dr_loader;
 SELECT * FROM student_etl.load('$DATA_DIR/student-mat-badrows.csv');
 SELECT * FROM student_etl.load('$DATA_DIR/student-mat-link.csv');
@@ -38,13 +39,17 @@ SQL
   "$DATA_DIR/student-mat-\\xff\\xfe-latin.csv" ] ||
   fail "a non-UTF-8 resolved name is not stored escaped: $(q -c "SELECT resolved_path FROM student_etl.load_runs")"
 
-state_sql="SELECT (SELECT count(*) FROM student_etl.student_performance) || ' ' ||
+state_sql="SELECT (SELECT count(*) FROM student_etl.student_performance_history) || ' ' ||
                   (SELECT count(*) FROM student_etl.rejected_rows) || ' ' ||
                   (SELECT count(*) FROM student_etl.reject_issues) || ' ' ||
                   (SELECT count(*) FROM student_etl.run_facets) || ' ' ||
                   (SELECT string_agg(run_id || ':' || status || ':' || loaded_by || ':' || coalesce(duplicate_of::text, ''), ',' ORDER BY run_id) FROM student_etl.load_runs) || ' ' ||
                   (SELECT string_agg(job_id || ':' || state || ':' || enqueued_by::text, ',' ORDER BY job_id) FROM student_etl.load_jobs) || ' ' ||
-                  (SELECT string_agg(role_name || ':' || profile, ',' ORDER BY role_name) FROM student_etl.access)"
+                  (SELECT string_agg(role_name || ':' || profile, ',' ORDER BY role_name) FROM student_etl.access) || ' ' ||
+                  (SELECT count(*) || ':' || count(*) FILTER (WHERE ambiguous) FROM student_etl.course_matches) || ' ' ||
+                  (SELECT row(o.*)::text FROM student_etl.course_overlap o) || ' ' ||
+                  (SELECT count(*) || ':' || count(*) FILTER (WHERE flagged) FROM student_etl.delivery_drift) || ' ' ||
+                  (SELECT count(*) || ':' || sum(students) FROM student_etl.group_trends)"
 before=$(q -c "$state_sql")
 last_run=$(q -c "SELECT max(run_id) FROM student_etl.load_runs")
 last_job=$(q -c "SELECT max(job_id) FROM student_etl.load_jobs")

@@ -89,13 +89,13 @@ if mount -t tmpfs -o size=16m tmpfs "$TS" 2>/dev/null; then
   on_exit "dropdb --if-exists '$full_db'"
   psql -X -q -v ON_ERROR_STOP=1 -d "$full_db" \
     -c "CREATE EXTENSION student_etl" -c "CREATE TABLESPACE student_etl_tiny LOCATION '$TS'" \
-    -c "ALTER TABLE student_etl.student_performance SET TABLESPACE student_etl_tiny" >/dev/null ||
+    -c "ALTER TABLE student_etl.student_performance_history SET TABLESPACE student_etl_tiny" >/dev/null ||
     fail "disk full: could not put the empty fact table on the tiny tablespace"
   out=$(psql -X -qtA -d "$full_db" -c "SET student_etl.allowed_dirs = '$DATA_DIR'" \
           -c "SELECT status FROM student_etl.load('$BIG')" 2>&1) && fail "disk full: the load succeeded: $out"
   grep -q "ERROR:  could not extend file .*No space left on device" <<< "$out" ||
     fail "disk full: unexpected outcome: $out"
-  [ "$(psql -X -qtA -d "$full_db" -c "SELECT (SELECT count(*) FROM student_etl.student_performance) + (SELECT count(*) FROM student_etl.load_runs)")" = 0 ] ||
+  [ "$(psql -X -qtA -d "$full_db" -c "SELECT (SELECT count(*) FROM student_etl.student_performance_history) + (SELECT count(*) FROM student_etl.load_runs)")" = 0 ] ||
     fail "disk full: rows or a run were left behind"
   dropdb "$full_db" && psql -X -q -d postgres -c "DROP TABLESPACE student_etl_tiny" >/dev/null ||
     fail "disk full: cleanup"
@@ -126,12 +126,12 @@ start_load "$BIG"
 wait_loading >/dev/null || fail "readers: the load never started parsing"
 # Rows the load has written already (progress) are not visible to this reader.
 mid=$(q -c "SELECT (SELECT tuples_processed FROM pg_stat_progress_copy
-                     WHERE relid = 'student_etl.student_performance'::regclass) || ' ' ||
-                   (SELECT count(*) FROM student_etl.student_performance)")
+                     WHERE relid = 'student_etl.student_performance_history'::regclass) || ' ' ||
+                   (SELECT count(*) FROM student_etl.student_performance_history)")
 [ "${mid#* }" = "${before%% *}" ] || fail "readers: mid-load count ${mid#* } (written: ${mid%% *}), before ${before%% *}"
 seen=""
 while kill -0 "$LOADER" 2>/dev/null; do
-  seen+=" $(q -c "SELECT (SELECT count(*) FROM student_etl.student_performance) || '/' ||
+  seen+=" $(q -c "SELECT (SELECT count(*) FROM student_etl.student_performance_history) || '/' ||
                          (SELECT count(*) FROM student_etl.load_runs)")"
   sleep 0.1
 done
@@ -161,7 +161,7 @@ grep -q "terminated by signal 9" "$THROWAWAY_DIR/server.log" || fail "kill -9: t
 expect_nothing_written "$before" "kill -9"
 out=$(q -c "SELECT status || ' ' || rows_loaded FROM student_etl.load('$BIG2')") || fail "kill -9: next load failed: $out"
 [ "$out" = "loaded $((ROWS + 1))" ] || fail "kill -9: next load said $out"
-[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = "$((${before%% *} + ROWS + 1))" ] ||
+[ "$(q -c "SELECT count(*) FROM student_etl.student_performance_history")" = "$((${before%% *} + ROWS + 1))" ] ||
   fail "kill -9: row count after the next load"
 note "kill -9 mid-load: no row of the run survived; the next load loaded $((ROWS + 1))"
 note ok

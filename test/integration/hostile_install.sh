@@ -80,13 +80,13 @@ SQL
 # The constraints are the real ones: a value out of the domain is refused even now.
 out=$(q 2>&1 <<'SQL'
 SET search_path = evil, pg_temp, public;
-UPDATE student_etl.student_performance SET school = 'XX' WHERE source_line = 2;
+UPDATE student_etl.student_performance_history SET school = 'XX' WHERE source_line = 2;
 SQL
 ) && fail "school = 'XX' was accepted"
 grep -q "violates check constraint" <<< "$out" || fail "school = 'XX': $out"
 out=$(q 2>&1 <<'SQL'
 SET search_path = evil, pg_temp, public;
-UPDATE student_etl.student_performance SET age = 99 WHERE source_line = 2;
+UPDATE student_etl.student_performance_history SET age = 99 WHERE source_line = 2;
 SQL
 ) && fail "age = 99 was accepted"
 grep -q "violates check constraint" <<< "$out" || fail "age = 99: $out"

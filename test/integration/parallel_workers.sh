@@ -103,7 +103,7 @@ note "every run's rows are found through the BRIN index"
 [ "$(q -c "SELECT count(*) || ' ' || bool_and(status = 'loaded') || ' ' || sum(rows_loaded) FROM student_etl.load_runs")" = \
   "6 true $(expected_rows 1 2 3 4 5 6)" ] ||
   fail "each delivery loaded once: $(q -c "SELECT run_id, file_path, status, rows_loaded FROM student_etl.load_runs")"
-[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = "$(expected_rows 1 2 3 4 5 6)" ] ||
+[ "$(q -c "SELECT count(*) FROM $fact")" = "$(expected_rows 1 2 3 4 5 6)" ] ||
   fail "fact rows do not add up"
 overlaps=$(q -c "SELECT count(*) FROM student_etl.load_runs a JOIN student_etl.load_runs b
                    ON a.run_id < b.run_id AND a.started_at < b.finished_at AND b.started_at < a.finished_at

@@ -24,7 +24,7 @@ BEGIN
     PERFORM pg_stat_clear_snapshot();
     SELECT command, type, bytes_processed, bytes_total, tuples_processed INTO seen
       FROM pg_stat_progress_copy
-     WHERE relid = 'student_etl.student_performance'::regclass AND bytes_processed > 0
+     WHERE relid = 'student_etl.student_performance_history'::regclass AND bytes_processed > 0
        AND bytes_processed < bytes_total;
     IF FOUND THEN
       RAISE NOTICE 'progress % % % of % bytes, % tuples', seen.command, seen.type,

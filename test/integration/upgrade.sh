@@ -83,12 +83,13 @@ DROP ROLE gone_loader;
 SQL
 # What 0.1.0 left (the worker may add runs once the update is done: those are not counted).
 last_run=$(q -c "SELECT max(run_id) FROM student_etl.load_runs")
-counts_sql="SELECT (SELECT count(*) FROM student_etl.student_performance WHERE run_id <= $last_run) || ' ' ||
+# 0.1.0's fact table is student_performance; 0.2.0 renames it student_performance_history.
+counts_sql="SELECT (SELECT count(*) FROM student_etl.FACTS WHERE run_id <= $last_run) || ' ' ||
                    (SELECT count(*) FROM student_etl.rejected_rows WHERE run_id <= $last_run) || ' ' ||
                    (SELECT count(*) FROM student_etl.run_facets WHERE run_id <= $last_run) || ' ' ||
                    (SELECT string_agg(run_id || ':' || status || ':' || loaded_by, ',' ORDER BY run_id)
                       FROM student_etl.load_runs WHERE run_id <= $last_run)"
-before=$(q -c "$counts_sql")
+before=$(q -c "${counts_sql/FACTS/student_performance}")
 note "0.1.0: $before"
 
 # --- The new library, preloaded with its worker: until the update, 0.2.0 code refuses the
@@ -113,7 +114,7 @@ update_out=$(psql -X -v ON_ERROR_STOP=1 -d "$DB" -c "ALTER EXTENSION student_etl
 grep -q "members of pg_read_server_files no longer load deliveries" <<< "$update_out" ||
   fail "no WARNING about pg_read_server_files: $update_out"
 [ "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'student_etl'")" = 0.2.0 ] || fail "version"
-after=$(q -c "$counts_sql")
+after=$(q -c "${counts_sql/FACTS/student_performance_history}")
 [ "$after" = "$before" ] || fail "data changed: before [$before] after [$after]"
 [ "$(q -c "SELECT count(*) FROM student_etl.reject_issues")" = \
   "$(q -c "SELECT sum(array_length(regexp_split_to_array(reason, '; (?=column \")'), 1)) FROM student_etl.rejected_rows")" ] ||
@@ -128,6 +129,10 @@ after=$(q -c "$counts_sql")
   fail "job owners: $(q -c "SELECT job_id, enqueued_by FROM student_etl.load_jobs")"
 [ "$(q -c "SELECT owner::text || ' ' || job_name FROM student_etl.load_schedules")" = "old_loader old-daily" ] ||
   fail "schedule owner: $(q -c "SELECT * FROM student_etl.load_schedules")"
+# The seed's query now means the current students: the latest delivery of each subject.
+[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = \
+  "$(q -c "SELECT count(*) FROM student_etl.student_performance_history WHERE run_id IN (SELECT max(run_id) FROM student_etl.load_runs WHERE status = 'loaded' GROUP BY subject)")" ] ||
+  fail "student_performance is not the latest delivery of each subject: $(q -c "SELECT run_id, count(*) FROM student_etl.student_performance GROUP BY 1")"
 note "after the update: data equal ($after), rejects structured, old_dash is a dashboard, jobs and schedules keep their owners"
 
 # The worker serves again: a job of a role without the loader profile fails with the reason,
@@ -138,7 +143,7 @@ wait_for "SELECT count(*) = 0 FROM student_etl.load_jobs WHERE state IN ('queued
   fail "jobs after update: $(q -c "SELECT job_id, state, error FROM student_etl.load_jobs")"
 q -c "SELECT error FROM student_etl.load_jobs ORDER BY job_id LIMIT 1" | grep -q "permission denied to load deliveries" ||
   fail "the first job's error: $(q -c "SELECT error FROM student_etl.load_jobs")"
-[ "$(q -c "SELECT count(*) FROM student_etl.student_performance")" = "${before%% *}" ] || fail "a refused job loaded rows"
+[ "$(q -c "SELECT count(*) FROM student_etl.student_performance_history")" = "${before%% *}" ] || fail "a refused job loaded rows"
 
 # Given the loader profile, the same role loads; run ids continue.
 q -c "SELECT student_etl.grant_access('old_loader', 'loader')" >/dev/null || fail grant

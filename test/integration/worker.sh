@@ -92,13 +92,13 @@ wait_file "$DELIV/processed/*-student-por-growing.csv"
 echo "worker: a growing file is loaded whole once settled"
 
 # A bad file goes to failed/, with a durable 'failed' run and its error; nothing is loaded.
-facts=$(q "SELECT count(*) FROM student_etl.student_performance")
+facts=$(q "SELECT count(*) FROM student_etl.student_performance_history")
 deliver "$BAD" "$INBOX/student-mat-bad.csv"
 wait_file "$DELIV/failed/*-student-mat-bad.csv"
 run=$(basename "$(compgen -G "$DELIV/failed/*-student-mat-bad.csv")" | cut -d- -f1)
 [ "$(q "SELECT status FROM student_etl.load_runs WHERE run_id = $run AND error ILIKE '%missing required column%G3%'")" = failed ] ||
   fail "no failed run with the error: $(q "SELECT * FROM student_etl.load_runs WHERE run_id = $run")"
-[ "$(q "SELECT count(*) FROM student_etl.student_performance")" = "$facts" ] || fail "a failed file wrote rows"
+[ "$(q "SELECT count(*) FROM student_etl.student_performance_history")" = "$facts" ] || fail "a failed file wrote rows"
 echo "worker: bad file in failed/ as run $run: $(q "SELECT error FROM student_etl.load_runs WHERE run_id = $run")"
 
 # Inbox files load as student_etl.worker_role (no LOGIN needed, the loader profile), reread
@@ -206,7 +206,7 @@ new_pid=$(q "SELECT pid FROM pg_stat_activity WHERE backend_type = 'student_etl 
   fail "jobs not loaded exactly once: $(q "SELECT job_id, state, run_id, attempts FROM student_etl.load_jobs")"
 [ "$(q "SELECT count(*) FROM student_etl.load_runs WHERE file_path LIKE '$QUEUE/%'")" = 8 ] ||
   fail "a queued file was loaded twice"
-[ "$(q "SELECT count(*) FROM student_etl.student_performance sp JOIN student_etl.load_jobs j USING (run_id) WHERE j.path LIKE '$QUEUE/%'")" = "$((395 * (8 * 120 + 36)))" ] ||
+[ "$(q "SELECT count(*) FROM student_etl.student_performance_history sp JOIN student_etl.load_jobs j USING (run_id) WHERE j.path LIKE '$QUEUE/%'")" = "$((395 * (8 * 120 + 36)))" ] ||
   fail "fact rows of the queued jobs do not add up"
 echo "worker: restarted (pid $new_pid), all 8 jobs done exactly once ($(q "SELECT string_agg(attempts::text, ',' ORDER BY job_id) FROM student_etl.load_jobs WHERE path LIKE '$QUEUE/%'") attempts)"
 

@@ -4,22 +4,22 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS student_etl;
 SELECT plan(17);
 
-SELECT has_table('student_etl', 'student_performance', 'fact table exists');
+SELECT has_table('student_etl', 'student_performance_history', 'fact table exists');
 SELECT has_table('student_etl', 'load_runs', 'run audit table exists');
 SELECT has_table('student_etl', 'rejected_rows', 'rejected rows table exists');
-SELECT col_type_is('student_etl', 'student_performance', 'age', 'smallint', 'age is smallint');
-SELECT col_type_is('student_etl', 'student_performance', 'schoolsup', 'boolean', 'yes/no columns are boolean');
-SELECT col_type_is('student_etl', 'student_performance', 'pstatus', 'text', 'codes are text');
-SELECT col_type_is('student_etl', 'student_performance', 'grade_mean', 'numeric(4,2)', 'mean grade is numeric(4,2)');
+SELECT col_type_is('student_etl', 'student_performance_history', 'age', 'smallint', 'age is smallint');
+SELECT col_type_is('student_etl', 'student_performance_history', 'schoolsup', 'boolean', 'yes/no columns are boolean');
+SELECT col_type_is('student_etl', 'student_performance_history', 'pstatus', 'text', 'codes are text');
+SELECT col_type_is('student_etl', 'student_performance_history', 'grade_mean', 'numeric(4,2)', 'mean grade is numeric(4,2)');
 SELECT is((SELECT count(*)::int FROM pg_attribute
-            WHERE attrelid = 'student_etl.student_performance'::regclass AND attnum > 0
+            WHERE attrelid = 'student_etl.student_performance_history'::regclass AND attnum > 0
               AND attname IN ('school','sex','age','address','famsize','pstatus','medu','fedu','mjob','fjob',
                               'reason','guardian','traveltime','studytime','failures','schoolsup','famsup',
                               'paid','activities','nursery','higher','internet','romantic','famrel',
                               'freetime','goout','dalc','walc','health','absences','g1','g2','g3')),
           33, 'all 33 dictionary attributes are columns');
-SELECT has_index('student_etl', 'student_performance', 'student_performance_run_brin', ARRAY['run_id'], 'runs are found through a BRIN index on run_id');
-SELECT throws_ok($$INSERT INTO student_etl.student_performance
+SELECT has_index('student_etl', 'student_performance_history', 'student_performance_history_run_brin', ARRAY['run_id'], 'runs are found through a BRIN index on run_id');
+SELECT throws_ok($$INSERT INTO student_etl.student_performance_history
                    SELECT 'XX', sex, age, address, famsize, pstatus, medu, fedu, mjob, fjob, reason, guardian,
                           traveltime, studytime, failures, schoolsup, famsup, paid, activities, nursery, higher,
                           internet, romantic, famrel, freetime, goout, dalc, walc, health, absences, g1, g2, g3,

@@ -9,12 +9,12 @@ SELECT results_eq($$SELECT status, subject, rows_read, rows_loaded, rows_rejecte
                       FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv')$$,
                   $$VALUES ('loaded', 'math', 395::bigint, 395::bigint, 0::bigint)$$,
                   'the sample loads 395 rows, none rejected');
-SELECT is((SELECT count(*)::int FROM student_etl.student_performance), 395, '395 rows in the fact table');
+SELECT is((SELECT count(*)::int FROM student_etl.student_performance_history), 395, '395 rows in the fact table');
 SELECT is((SELECT checksum FROM student_etl.load_runs ORDER BY run_id DESC LIMIT 1),
           'e47f9ee225e1ee6e69b7564e6dac7123e80b8486677fe111f351964cef5dec80', 'checksum is the SHA-256 of the file');
 SELECT results_eq($$SELECT status, rows_loaded FROM student_etl.load('/tmp/student_etl_regress/student-mat.csv')$$,
                   $$VALUES ('skipped', 0::bigint)$$, 'the same content again is skipped');
-SELECT is((SELECT count(*)::int FROM student_etl.student_performance), 395, 'a skipped load adds no rows');
+SELECT is((SELECT count(*)::int FROM student_etl.student_performance_history), 395, 'a skipped load adds no rows');
 SELECT results_eq($$SELECT rows_loaded, rows_rejected
                       FROM student_etl.load('/tmp/student_etl_regress/student-mat-badrows.csv')$$,
                   $$VALUES (12::bigint, 8::bigint)$$, 'good rows of a file with bad rows still load');
@@ -30,7 +30,7 @@ SELECT throws_ok($$SELECT * FROM student_etl.load('/etc/passwd', 'math')$$, '425
 SELECT throws_ok($$SELECT * FROM student_etl.load('/tmp/student_etl_regress/escape-link.csv', 'math')$$, '42501', NULL,
                  'a symlink leading outside allowed_dirs is a permission error');
 SELECT is((SELECT count(*)::int FROM student_etl.load_runs), 3, 'failed loads leave no run row');
-SELECT is((SELECT count(*)::int FROM student_etl.student_performance), 407, 'failed loads leave no rows');
+SELECT is((SELECT count(*)::int FROM student_etl.student_performance_history), 407, 'failed loads leave no rows');
 SELECT results_eq($$SELECT rows_loaded, rows_rejected
                       FROM student_etl.load('/tmp/student_etl_regress/bad/unterminated-quote.csv', 'math')$$,
                   $$VALUES (5::bigint, 1::bigint)$$, 'a quote left open in a data line rejects only that line');

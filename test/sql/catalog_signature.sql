@@ -65,6 +65,6 @@ SELECT line FROM (
     SELECT format('validated_check|%s|matches_the_table=%s', v.conname, v.conbin = c.conbin::text)
       FROM student_etl.validated_checks v
       LEFT JOIN pg_catalog.pg_constraint c
-        ON c.conrelid = 'student_etl.student_performance'::regclass AND c.conname = v.conname
+        ON c.conrelid = 'student_etl.student_performance_history'::regclass AND c.conname = v.conname
 ) facts
 ORDER BY line COLLATE "C";

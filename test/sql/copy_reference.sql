@@ -22,4 +22,4 @@ SELECT run_id, source_line AS line, school, sex, age, address, famsize, pstatus,
        mjob, fjob, reason, guardian, traveltime, studytime, failures, schoolsup, famsup, paid,
        activities, nursery, higher, internet, romantic, famrel, freetime, goout, dalc, walc,
        health, absences, g1, g2, g3
-  FROM student_etl.student_performance;
+  FROM student_etl.student_performance_history;

@@ -45,7 +45,7 @@ make_big_delivery() {
 
 # Counts that a failed load must leave unchanged.
 table_counts() {
-  q -c "SELECT (SELECT count(*) FROM student_etl.student_performance) || ' ' ||
+  q -c "SELECT (SELECT count(*) FROM student_etl.student_performance_history) || ' ' ||
                (SELECT count(*) FROM student_etl.rejected_rows) || ' ' ||
                (SELECT count(*) FROM student_etl.load_runs)"
 }
@@ -63,7 +63,7 @@ wait_for() {
 # The pid of the backend running a student_etl load that has started parsing, or nothing.
 loading_pid() {
   q -c "SELECT pid FROM pg_stat_progress_copy
-         WHERE relid = 'student_etl.student_performance'::regclass AND bytes_processed > 0 LIMIT 1"
+         WHERE relid = 'student_etl.student_performance_history'::regclass AND bytes_processed > 0 LIMIT 1"
 }
 
 # A session kept open in the background: sql_session_start NAME; sql_session NAME 'SQL';
