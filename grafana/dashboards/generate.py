@@ -134,6 +134,15 @@ SELECT subject, {expr} AS "{name}"
               per_subject_all.format(expr="students", name="students"), w=6, h=5,
               options=PER_SUBJECT, defaults={"unit": "short", "decimals": 0},
               description="Students in the latest load of each subject. " + SUBJECTS_NOTE),
+        panel(L, "Different students, both courses", "stat", """
+SELECT students_total AS "different students", students_in_both AS "in both courses"
+  FROM student_etl.course_overlap""", w=6, h=5,
+              defaults={"unit": "short", "decimals": 0},
+              description="Students of the latest math and Portuguese deliveries, a student who takes "
+                          "both courses counted once: records matched on the 13 identifying attributes "
+                          "of the data dictionary (course_matches); a combination shared by several "
+                          "records counts at most the smaller number of records. Empty where a group is "
+                          "too small to publish."),
         panel(L, "Pass rate (G3 >= 10)", "stat",
               per_subject_all.format(expr="pass_rate", name="pass rate"), w=6, h=5,
               options=PER_SUBJECT, defaults=dict(SHARE, thresholds=PASS_T),
