@@ -223,6 +223,27 @@ SELECT $__time(loaded_at), subject AS metric, pass_rate
               defaults=dict(SHARE, thresholds=PASS_T),
               custom={"thresholdsStyle": {"mode": "dashed"}, "drawStyle": "line", "showPoints": "always"},
               description="Pass rate (G3 >= 10) of each loaded delivery, one line per subject."),
+        panel(L, "Pass rate per school across deliveries", "timeseries", """
+SELECT $__time(loaded_at), subject || ' ' || bucket AS metric, pass_rate
+  FROM student_etl.group_trends
+ WHERE $__timeFilter(loaded_at) AND dimension = 'school' AND subject IN ($subject) AND bucket IN ($school)
+ ORDER BY 1""", fmt="time_series", w=12, h=9, options=TIME_LEGEND,
+              defaults=dict(SHARE, thresholds=PASS_T),
+              custom={"thresholdsStyle": {"mode": "dashed"}, "drawStyle": "line", "showPoints": "always"},
+              description="Pass rate (G3 >= 10) of each school in every kept delivery, one line per "
+                          "subject and school (group_trends; other groups are there too). A group too "
+                          "small to publish is left out."),
+        panel(L, "Drift against the previous delivery", "table", """
+SELECT subject, loaded_at, flagged_measures, flagged_means, flagged_shares, codes_appeared,
+       codes_vanished, student_count_flagged
+  FROM student_etl.delivery_drift_summary
+ WHERE $__timeFilter(loaded_at) AND subject IN ($subject)
+ ORDER BY loaded_at DESC""", w=12, h=9, options=TABLE_OPTS,
+              defaults={"thresholds": thresholds("green", (1, "orange"))},
+              description="Per delivery, how many measures moved past the drift thresholds against "
+                          "the previous delivery of the same subject: means (in standard deviations), "
+                          "code shares, codes that appeared or vanished, and the student count "
+                          "(delivery_drift has each measure)."),
         panel(L, "Q1. Mother's jobs of male students under 20", "table", """
 SELECT subject, mjob, students FROM student_etl.q1_mother_jobs_of_young_male_students
  WHERE subject IN ($subject) ORDER BY subject, mjob""", w=8, h=8, options=TABLE_OPTS,
