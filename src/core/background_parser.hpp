@@ -76,6 +76,7 @@ public:
     std::uint64_t records_read() const noexcept;
     std::uint64_t records_rejected() const noexcept;
     char delimiter() const noexcept;
+    const DeliveryQuality& quality() const noexcept;
 
 private:
     void run() noexcept;

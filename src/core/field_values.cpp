@@ -118,7 +118,38 @@ struct FieldConverter {
 
 }  // namespace
 
-void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
+void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, const MissingPolicy& policy,
+                   ParsedRow& row, RejectedRow& problems)
+{
+    if (!policy.is_missing(s, n)) {
+        convert_value(slot, s, n, ascii_only, row, problems);
+        return;
+    }
+    const std::uint64_t bit = std::uint64_t{1} << slot;
+    switch (policy.action(slot)) {
+    case MissingAction::Reject:
+        if (n == 0) {
+            convert_value(slot, s, n, ascii_only, row, problems);   // "empty value", as always
+        } else {
+            FieldConverter field{row, problems, ascii_only, slot, s, n};
+            std::string& r = field.fault(RejectRule::MissingValue);
+            r += "missing value ";
+            append_quoted(r, s, n, ascii_only);
+        }
+        return;
+    case MissingAction::KeepNull:
+        row.value[slot] = 0;
+        row.missing |= bit;
+        row.nulls |= bit;
+        return;
+    case MissingAction::UseDefault:
+        row.value[slot] = policy.default_value(slot);
+        row.missing |= bit;
+        return;
+    }
+}
+
+void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
                    RejectedRow& problems)
 {
     FieldConverter field{row, problems, ascii_only, slot, s, n};

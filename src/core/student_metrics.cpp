@@ -1,6 +1,9 @@
 // See student_metrics.hpp.
 #include "student_metrics.hpp"
 
+#include "delivery_quality.hpp"
+#include "missing_values.hpp"
+
 
 namespace student_etl {
 
@@ -34,6 +37,7 @@ const char* const kAlcoholLevels[] = {"low", "moderate", "high"};
 const char* const kAbsenceBands[] = {"none", "low", "medium", "high"};
 const char* const kParentEducation[] = {"none", "primary", "5th-9th grade", "secondary", "higher"};
 const char* const kYesNo[] = {"no", "yes"};
+const char* const kUnknown = "unknown";
 
 // "0" .. "99": labels for integer columns, in static storage.
 const char* number_label(int v)
@@ -54,7 +58,13 @@ struct Dim {
     DimKind kind;
     int column;   // DimKind::Column only
 
-    int cardinality() const
+    // A key that can be NULL gets one more cell, the last: "unknown".
+    bool nullable() const
+    {
+        return kind == DimKind::Column ? !column_required(column) : kind != DimKind::ParentEducation;
+    }
+    int cardinality() const { return known_cardinality() + (nullable() ? 1 : 0); }
+    int known_cardinality() const
     {
         switch (kind) {
         case DimKind::StudyBand: return 4;
@@ -73,18 +83,27 @@ struct Dim {
     }
     int index(const ParsedRow& row) const noexcept
     {
+        const int i = known_index(row);
+        return i < 0 ? known_cardinality() : i;   // unknown: the extra cell
+    }
+    int known_index(const ParsedRow& row) const noexcept
+    {
         switch (kind) {
-        case DimKind::StudyBand: return row.value[C().studytime] - 1;
+        case DimKind::StudyBand: return is_null(row, C().studytime) ? -1 : row.value[C().studytime] - 1;
         case DimKind::AlcoholLevel: return alcohol_level(row);
         case DimKind::AbsenceBand: return absence_band(row);
         case DimKind::ParentEducation: return parent_education(row);
         case DimKind::Column: break;
         }
+        if (is_null(row, column))
+            return -1;
         const ColumnSpec& s = kColumns[column];
         return s.kind == Kind::Int ? row.value[column] - s.min : row.value[column];
     }
     const char* label(int i) const
     {
+        if (i == known_cardinality())
+            return kUnknown;
         switch (kind) {
         case DimKind::StudyBand: return kStudyBands[i];
         case DimKind::AlcoholLevel: return kAlcoholLevels[i];
@@ -149,26 +168,39 @@ const std::vector<FacetSpec>& facets()
 
 }  // namespace
 
-bool at_risk(const ParsedRow& row) noexcept
+Risk risk_of(const ParsedRow& row) noexcept
 {
     const Columns& c = C();
-    return row.value[c.failures] > 0 || row.value[c.g1] + row.value[c.g2] < 2 * kPassMark ||
-           row.value[c.absences] >= kRiskAbsences;
+    // Each condition: 1 true, 0 false, -1 unknown.
+    const int failing = is_null(row, c.failures) ? -1 : row.value[c.failures] > 0;
+    const int pace = is_null(row, c.g1) || is_null(row, c.g2) ? -1 : row.value[c.g1] + row.value[c.g2] < 2 * kPassMark;
+    const int absent = is_null(row, c.absences) ? -1 : row.value[c.absences] >= kRiskAbsences;
+    if (failing == 1 || pace == 1 || absent == 1)
+        return Risk::Yes;
+    if (failing == 0 && pace == 0 && absent == 0)
+        return Risk::No;
+    return Risk::Unknown;
 }
 
 int alcohol_week(const ParsedRow& row) noexcept
 {
+    if (is_null(row, C().dalc) || is_null(row, C().walc))
+        return -1;
     return 5 * row.value[C().dalc] + 2 * row.value[C().walc];
 }
 
 int alcohol_level(const ParsedRow& row) noexcept
 {
     const int week = alcohol_week(row);   // index = week / 7
+    if (week < 0)
+        return -1;
     return week < 2 * 7 ? 0 : week < 3 * 7 ? 1 : 2;
 }
 
 int absence_band(const ParsedRow& row) noexcept
 {
+    if (is_null(row, C().absences))
+        return -1;
     const int a = row.value[C().absences];
     return a == 0 ? 0 : a <= 5 ? 1 : a <= 15 ? 2 : 3;
 }
@@ -188,9 +220,12 @@ RunAggregates::RunAggregates()
 void RunAggregates::add(const ParsedRow& row) noexcept
 {
     const Columns& c = C();
+    // G3 is never NULL (missing_values.hpp: a missing G3 is rejected or defaulted).
     const bool passed = row.value[c.g3] >= kPassMark;
-    const bool risk = at_risk(row);
+    const Risk risk = risk_of(row);
     const int week = alcohol_week(row);
+    const bool g1 = !is_null(row, c.g1), g2 = !is_null(row, c.g2), absences = !is_null(row, c.absences);
+    const bool dropout = likely_dropout(row);
     const auto& specs = facets();
     for (std::size_t f = 0; f < specs.size(); ++f) {
         int cell = 0;
@@ -199,12 +234,18 @@ void RunAggregates::add(const ParsedRow& row) noexcept
         CellSums& s = sums_[f][static_cast<std::size_t>(cell)];
         s.students += 1;
         s.passed += passed;
-        s.at_risk += risk;
-        s.sum_g1 += row.value[c.g1];
-        s.sum_g2 += row.value[c.g2];
+        s.at_risk += risk == Risk::Yes;
+        s.known_at_risk += risk != Risk::Unknown;
+        s.sum_g1 += g1 ? row.value[c.g1] : 0;   // a NULL's value is 0 anyway: explicit all the same
+        s.known_g1 += g1;
+        s.sum_g2 += g2 ? row.value[c.g2] : 0;
+        s.known_g2 += g2;
         s.sum_g3 += row.value[c.g3];
-        s.sum_absences += row.value[c.absences];
-        s.sum_alcohol_week += week;
+        s.sum_absences += absences ? row.value[c.absences] : 0;
+        s.known_absences += absences;
+        s.sum_alcohol_week += week >= 0 ? week : 0;
+        s.known_alcohol += week >= 0;
+        s.likely_dropouts += dropout;
     }
 }
 

@@ -7,6 +7,10 @@ namespace student_etl::pg {
 extern char* allowed_dirs;
 // Rows per table_multi_insert() batch.
 extern int insert_batch_rows;
+// Comma-separated field texts that count as missing besides the empty field (missing_values.hpp).
+extern char* missing_value_markers;
+// Likely dropouts (G3 = 0, absences = 0) count in pass rates (read by the metrics views).
+extern bool pass_rate_includes_dropouts;
 
 }  // namespace student_etl::pg
 
