@@ -2,7 +2,8 @@
 """Writes the provisioned dashboards (student_performance.json, pipeline_health.json) next to
 this file. Edit the panels here and run it; test/integration/stack_files.sh checks the JSON
 files are what this writes. Every panel reads the metrics views (student_etl.group_metrics,
-run_metrics, latest_runs, q1..q5, load_history, reject_reasons) or the dashboard schema over
+run_metrics, latest_runs, q1..q5, load_history, reject_reasons, delivery_quality,
+missing_values_by_column) or the dashboard schema over
 pg_cron and the inbox -- never the fact table."""
 import json
 import os
@@ -190,6 +191,35 @@ SELECT $__time(started_at), rows_loaded AS loaded, rows_rejected AS rejected
  WHERE $__timeFilter(started_at) AND status = 'loaded'
  ORDER BY 1""", fmt="time_series", w=12, h=8,
               options={"legend": {"displayMode": "list", "placement": "bottom"}}),
+        panel(L, "Delivery quality per run", "timeseries", """
+SELECT $__time(loaded_at), reject_rate, missing_rate
+  FROM student_etl.delivery_quality
+ WHERE $__timeFilter(loaded_at)
+ ORDER BY 1""", fmt="time_series", w=12, h=8, unit="percentunit",
+              description="Per loaded delivery: rejected records / records read, and loaded records "
+                          "with a missing value (kept as NULL or defaulted) / records loaded."),
+        panel(L, "Duplicates and likely dropouts per run", "timeseries", """
+SELECT $__time(loaded_at), duplicate_records, likely_dropouts
+  FROM student_etl.delivery_quality
+ WHERE $__timeFilter(loaded_at)
+ ORDER BY 1""", fmt="time_series", w=12, h=8,
+              description="Loaded records repeating an earlier record of the same delivery, and "
+                          "students with G3 = 0 and absences = 0 (left out of pass rates)."),
+        panel(L, "Missing values by column", "table", """
+SELECT column_name, sum(missing) AS missing, sum(kept_null) AS kept_null, sum(defaulted) AS defaulted,
+       sum(rejected) AS in_rejected_records, count(DISTINCT run_id) AS runs
+  FROM student_etl.missing_values_by_column
+ WHERE $__timeFilter(loaded_at)
+ GROUP BY column_name ORDER BY 2 DESC, 1 LIMIT 33""", w=12, h=8,
+              empty_ok="no delivery with a missing value has been loaded yet",
+              description="Empty or NA/N/A/null/? fields per column (student_etl.missing_value_markers) "
+                          "and what became of them (student_etl.missing_value_policy)."),
+        panel(L, "Latest deliveries' quality", "table", """
+SELECT run_id, loaded_at, subject, rows_read, reject_rate, rows_with_missing, missing_values,
+       duplicate_records, likely_dropouts
+  FROM student_etl.delivery_quality
+ WHERE $__timeFilter(loaded_at)
+ ORDER BY run_id DESC LIMIT 20""", w=12, h=8),
         panel(L, "Top reject reasons", "table", """
 SELECT reason, sum(occurrences) AS occurrences, count(DISTINCT run_id) AS runs
   FROM student_etl.reject_reasons
@@ -222,7 +252,7 @@ SELECT $__timeGroupAlias(start_time, '1h'), status AS metric, count(*) AS runs
  GROUP BY 1, 2 ORDER BY 1""", fmt="time_series", w=24, h=7, empty_ok=no_cron_runs),
     ]
     return dashboard("student-etl-pipeline", "Pipeline health",
-                     "student_etl loads: runs, rows loaded and rejected, reasons, inbox queue, schedule.",
+                     "student_etl loads: runs, rows loaded and rejected, data quality, reasons, inbox queue, schedule.",
                      panels, [], "now-30d", ["student_etl"])
 
 
