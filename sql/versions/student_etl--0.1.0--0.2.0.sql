@@ -1081,3 +1081,7 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA student_etl FROM PUBLIC;
 REVOKE ALL ON ALL TABLES IN SCHEMA student_etl FROM PUBLIC;
 SELECT student_etl._apply_profile_rights(g.role) FROM student_etl.role_profiles g;
+
+-- reject_issues.rule: a missing value in a column whose policy rejects (missing_value).
+COMMENT ON COLUMN student_etl.reject_issues.rule IS
+    'empty_value, not_a_whole_number, out_of_range, not_yes_or_no, unknown_code, missing_value, wrong_field_count, field_too_long, record_too_long, malformed_quoting, unbalanced_quote (docs/analyst.md).';
