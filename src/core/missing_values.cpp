@@ -21,6 +21,11 @@ constexpr unsigned char ascii_lower(unsigned char c) noexcept
     return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
 }
 
+constexpr unsigned char ascii_upper(unsigned char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') ? static_cast<unsigned char>(c - 'a' + 'A') : c;
+}
+
 bool is_space(char c) noexcept
 {
     return c == ' ' || c == '\t';
@@ -48,10 +53,13 @@ std::optional<MissingAction> parse_missing_action(std::string_view name) noexcep
 
 bool column_required(int slot) noexcept
 {
-    for (std::string_view name : kRequired)
-        if (kColumns[static_cast<std::size_t>(slot)].name == name)
-            return true;
-    return false;
+    static const std::uint64_t required = [] {
+        std::uint64_t bits = 0;
+        for (std::string_view name : kRequired)
+            bits |= std::uint64_t{1} << *find_column(name);
+        return bits;
+    }();
+    return (required >> slot) & 1U;
 }
 
 std::vector<std::string> parse_marker_list(std::string_view list)
@@ -106,9 +114,15 @@ void MissingPolicy::set_markers(std::vector<std::string> markers)
 {
     markers_ = std::move(markers);
     marker_lengths_ = 0;
-    for (const std::string& m : markers_)
-        if (!m.empty() && m.size() < 64)
-            marker_lengths_ |= std::uint64_t{1} << m.size();
+    first_bytes_.fill(0);
+    for (const std::string& m : markers_) {
+        if (m.empty() || m.size() >= 64)
+            continue;
+        marker_lengths_ |= std::uint64_t{1} << m.size();
+        const auto first = static_cast<unsigned char>(m[0]);
+        for (unsigned char c : {ascii_lower(first), ascii_upper(first)})
+            first_bytes_[c / 64] |= std::uint64_t{1} << (c % 64);
+    }
 }
 
 bool MissingPolicy::matches_marker(const unsigned char* s, std::size_t n) const noexcept

@@ -67,8 +67,9 @@ public:
     {
         if (n == 0)
             return true;
-        if (n >= 64 || (marker_lengths_ & (std::uint64_t{1} << n)) == 0)
-            return false;   // the common case: no marker has this length
+        if (n >= 64 || (marker_lengths_ & (std::uint64_t{1} << n)) == 0 ||
+            (first_bytes_[s[0] / 64] & (std::uint64_t{1} << (s[0] % 64))) == 0)
+            return false;   // the common case: no marker has this length and first byte
         return matches_marker(s, n);
     }
 
@@ -79,6 +80,7 @@ private:
     std::array<std::int16_t, kColumnCount> default_{};
     std::vector<std::string> markers_;
     std::uint64_t marker_lengths_ = 0;   // bit n set: some marker is n bytes long (n < 64)
+    std::array<std::uint64_t, 4> first_bytes_{};   // bit c: some marker starts with byte c (any case)
 };
 
 }  // namespace student_etl

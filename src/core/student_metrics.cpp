@@ -56,15 +56,20 @@ enum class DimKind : std::uint8_t { Column, StudyBand, AlcoholLevel, AbsenceBand
 
 struct Dim {
     DimKind kind;
-    int column;   // DimKind::Column only
+    int column;       // DimKind::Column only
+    int known_cells;  // the values a known key takes
+    int cells;        // known_cells, plus a last one, "unknown", for a key that can be NULL
 
-    // A key that can be NULL gets one more cell, the last: "unknown".
+    // Worked out once, when the facets are built: add() runs per row and facet.
+    Dim(DimKind k, int c) : kind(k), column(c), known_cells(count_known()), cells(known_cells + (nullable() ? 1 : 0)) {}
+
     bool nullable() const
     {
         return kind == DimKind::Column ? !column_required(column) : kind != DimKind::ParentEducation;
     }
-    int cardinality() const { return known_cardinality() + (nullable() ? 1 : 0); }
-    int known_cardinality() const
+    int cardinality() const noexcept { return cells; }
+    int known_cardinality() const noexcept { return known_cells; }
+    int count_known() const
     {
         switch (kind) {
         case DimKind::StudyBand: return 4;
@@ -121,8 +126,8 @@ struct Dim {
     }
 };
 
-Dim column(int c) { return Dim{DimKind::Column, c}; }
-Dim derived(DimKind k) { return Dim{k, -1}; }
+Dim column(int c) { return Dim(DimKind::Column, c); }
+Dim derived(DimKind k) { return Dim(k, -1); }
 
 struct FacetSpec {
     const char* name;
@@ -213,8 +218,10 @@ int parent_education(const ParsedRow& row) noexcept
 
 RunAggregates::RunAggregates()
 {
-    for (const FacetSpec& f : facets())
-        sums_.emplace_back(static_cast<std::size_t>(f.cells()), CellSums{});
+    for (const FacetSpec& f : facets()) {
+        common_.emplace_back(static_cast<std::size_t>(f.cells()), Common{});
+        rare_.emplace_back(static_cast<std::size_t>(f.cells()), Rare{});
+    }
 }
 
 void RunAggregates::add(const ParsedRow& row) noexcept
@@ -226,26 +233,33 @@ void RunAggregates::add(const ParsedRow& row) noexcept
     const int week = alcohol_week(row);
     const bool g1 = !is_null(row, c.g1), g2 = !is_null(row, c.g2), absences = !is_null(row, c.absences);
     const bool dropout = likely_dropout(row);
+    // Unknown values are counted (known = students - unknown, in cells()), apart, and only for
+    // the rare row that has one: a complete row -- nearly every row -- costs what it cost
+    // before NULLs existed.
+    const bool rare = row.nulls != 0 || dropout;
     const auto& specs = facets();
     for (std::size_t f = 0; f < specs.size(); ++f) {
         int cell = 0;
         for (const Dim& d : specs[f].dims)
             cell = cell * d.cardinality() + d.index(row);
-        CellSums& s = sums_[f][static_cast<std::size_t>(cell)];
+        Common& s = common_[f][static_cast<std::size_t>(cell)];
         s.students += 1;
         s.passed += passed;
         s.at_risk += risk == Risk::Yes;
-        s.known_at_risk += risk != Risk::Unknown;
         s.sum_g1 += g1 ? row.value[c.g1] : 0;   // a NULL's value is 0 anyway: explicit all the same
-        s.known_g1 += g1;
         s.sum_g2 += g2 ? row.value[c.g2] : 0;
-        s.known_g2 += g2;
         s.sum_g3 += row.value[c.g3];
         s.sum_absences += absences ? row.value[c.absences] : 0;
-        s.known_absences += absences;
         s.sum_alcohol_week += week >= 0 ? week : 0;
-        s.known_alcohol += week >= 0;
-        s.likely_dropouts += dropout;
+        if (rare) {
+            Rare& r = rare_[f][static_cast<std::size_t>(cell)];
+            r.unknown_at_risk += risk == Risk::Unknown;
+            r.unknown_g1 += !g1;
+            r.unknown_g2 += !g2;
+            r.unknown_absences += !absences;
+            r.unknown_alcohol += week < 0;
+            r.likely_dropouts += dropout;
+        }
     }
 }
 
@@ -255,10 +269,16 @@ std::vector<FacetCell> RunAggregates::cells() const
     const auto& specs = facets();
     for (std::size_t f = 0; f < specs.size(); ++f) {
         const FacetSpec& spec = specs[f];
-        for (std::size_t cell = 0; cell < sums_[f].size(); ++cell) {
-            if (sums_[f][cell].students == 0)
+        for (std::size_t cell = 0; cell < common_[f].size(); ++cell) {
+            const Common& c = common_[f][cell];
+            const Rare& r = rare_[f][cell];
+            if (c.students == 0)
                 continue;
-            FacetCell fc{spec.name, {"", "", ""}, sums_[f][cell]};
+            const CellSums sums{c.students, c.passed, c.at_risk, c.sum_g1, c.sum_g2, c.sum_g3, c.sum_absences,
+                                c.sum_alcohol_week, c.students - r.unknown_g1, c.students - r.unknown_g2,
+                                c.students - r.unknown_absences, c.students - r.unknown_alcohol,
+                                c.students - r.unknown_at_risk, r.likely_dropouts};
+            FacetCell fc{spec.name, {"", "", ""}, sums};
             int rest = static_cast<int>(cell);
             for (int d = static_cast<int>(spec.dims.size()) - 1; d >= 0; --d) {
                 const int card = spec.dims[d].cardinality();
