@@ -653,6 +653,11 @@ ALTER TABLE student_etl.run_facets ALTER COLUMN known_g1 SET NOT NULL, ALTER COL
     ALTER COLUMN known_absences SET NOT NULL, ALTER COLUMN known_alcohol SET NOT NULL,
     ALTER COLUMN known_at_risk SET NOT NULL, ALTER COLUMN likely_dropouts SET NOT NULL;
 COMMENT ON COLUMN student_etl.run_facets.sum_alcohol_week IS 'Sum of 5 * dalc + 2 * walc over students with both known; alcohol index = sum / (7 * known_alcohol).';
+-- latest_facets is f.*: its column list was fixed when it was made.
+CREATE OR REPLACE VIEW student_etl.latest_facets AS
+SELECT f.*
+  FROM student_etl.run_facets f
+  JOIN student_etl.latest_runs r USING (run_id);
 COMMENT ON COLUMN student_etl.run_facets.known_g1 IS
     'Students of the cell whose g1 is known (not NULL): sum_g1 adds only those, so mean g1 = sum_g1 / known_g1. known_g2, known_absences likewise.';
 COMMENT ON COLUMN student_etl.run_facets.known_alcohol IS 'Students with dalc and walc both known: the denominator of the alcohol index.';
