@@ -111,6 +111,8 @@ SELECT p.source_line, p.school, p.absences, p.famrel, p.romantic, m.column_name,
 SELECT line_number, reason FROM student_etl.rejected_rows
  WHERE run_id = (SELECT max(run_id) FROM student_etl.load_runs) ORDER BY line_number;
 RESET student_etl.missing_value_markers;
+SET student_etl.missing_value_markers = 'NA,xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
+SHOW student_etl.missing_value_markers;
 SET ROLE student_etl_mv_loader;
 SET student_etl.missing_value_markers = '-';
 RESET ROLE;
