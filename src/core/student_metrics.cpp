@@ -52,6 +52,17 @@ const char* number_label(int v)
     return labels[static_cast<std::size_t>(v)].data();
 }
 
+// index = week / 7
+int level_of_week(int week) noexcept
+{
+    return week < 2 * 7 ? 0 : week < 3 * 7 ? 1 : 2;
+}
+
+int band_of_absences(int a) noexcept
+{
+    return a == 0 ? 0 : a <= 5 ? 1 : a <= 15 ? 2 : 3;
+}
+
 enum class DimKind : std::uint8_t { Column, StudyBand, AlcoholLevel, AbsenceBand, ParentEducation };
 
 struct Dim {
@@ -86,10 +97,25 @@ struct Dim {
         }
         return 1;
     }
+    // The cell of the row's key; kMayBeNull false: the row has no NULL (the common case,
+    // without a check per key).
+    template <bool kMayBeNull>
     int index(const ParsedRow& row) const noexcept
     {
-        const int i = known_index(row);
-        return i < 0 ? known_cardinality() : i;   // unknown: the extra cell
+        if constexpr (kMayBeNull) {
+            const int i = known_index(row);
+            return i < 0 ? known_cardinality() : i;   // unknown: the extra cell
+        } else {
+            switch (kind) {
+            case DimKind::StudyBand: return row.value[C().studytime] - 1;
+            case DimKind::AlcoholLevel: return level_of_week(5 * row.value[C().dalc] + 2 * row.value[C().walc]);
+            case DimKind::AbsenceBand: return band_of_absences(row.value[C().absences]);
+            case DimKind::ParentEducation: return parent_education(row);
+            case DimKind::Column: break;
+            }
+            const ColumnSpec& s = kColumns[column];
+            return s.kind == Kind::Int ? row.value[column] - s.min : row.value[column];
+        }
     }
     int known_index(const ParsedRow& row) const noexcept
     {
@@ -196,18 +222,13 @@ int alcohol_week(const ParsedRow& row) noexcept
 
 int alcohol_level(const ParsedRow& row) noexcept
 {
-    const int week = alcohol_week(row);   // index = week / 7
-    if (week < 0)
-        return -1;
-    return week < 2 * 7 ? 0 : week < 3 * 7 ? 1 : 2;
+    const int week = alcohol_week(row);
+    return week < 0 ? -1 : level_of_week(week);
 }
 
 int absence_band(const ParsedRow& row) noexcept
 {
-    if (is_null(row, C().absences))
-        return -1;
-    const int a = row.value[C().absences];
-    return a == 0 ? 0 : a <= 5 ? 1 : a <= 15 ? 2 : 3;
+    return is_null(row, C().absences) ? -1 : band_of_absences(row.value[C().absences]);
 }
 
 int parent_education(const ParsedRow& row) noexcept
@@ -226,13 +247,32 @@ RunAggregates::RunAggregates()
 
 void RunAggregates::add(const ParsedRow& row) noexcept
 {
+    if (row.nulls == 0)
+        add_cells<false>(row);
+    else
+        add_cells<true>(row);
+}
+
+template <bool kMayBeNull>
+void RunAggregates::add_cells(const ParsedRow& row) noexcept
+{
     const Columns& c = C();
     // G3 is never NULL (missing_values.hpp: a missing G3 is rejected or defaulted).
     const bool passed = row.value[c.g3] >= kPassMark;
-    const Risk risk = risk_of(row);
-    const int week = alcohol_week(row);
+    Risk risk;
+    int week;
+    bool dropout;
+    if constexpr (kMayBeNull) {
+        risk = risk_of(row);
+        week = alcohol_week(row);
+        dropout = likely_dropout(row);
+    } else {   // the same rules, for a row without NULL
+        risk = row.value[c.failures] > 0 || row.value[c.g1] + row.value[c.g2] < 2 * kPassMark ||
+               row.value[c.absences] >= kRiskAbsences ? Risk::Yes : Risk::No;
+        week = 5 * row.value[c.dalc] + 2 * row.value[c.walc];
+        dropout = row.value[c.g3] == 0 && row.value[c.absences] == 0;
+    }
     const bool g1 = !is_null(row, c.g1), g2 = !is_null(row, c.g2), absences = !is_null(row, c.absences);
-    const bool dropout = likely_dropout(row);
     // Unknown values are counted (known = students - unknown, in cells()), apart, and only for
     // the rare row that has one: a complete row -- nearly every row -- costs what it cost
     // before NULLs existed.
@@ -241,7 +281,7 @@ void RunAggregates::add(const ParsedRow& row) noexcept
     for (std::size_t f = 0; f < specs.size(); ++f) {
         int cell = 0;
         for (const Dim& d : specs[f].dims)
-            cell = cell * d.cardinality() + d.index(row);
+            cell = cell * d.cardinality() + d.template index<kMayBeNull>(row);
         Common& s = common_[f][static_cast<std::size_t>(cell)];
         s.students += 1;
         s.passed += passed;

@@ -67,6 +67,9 @@ public:
     std::vector<FacetCell> cells() const;
 
 private:
+    template <bool kMayBeNull>
+    void add_cells(const ParsedRow& row) noexcept;
+
     // Per facet, per mixed-radix cell index. What every row adds (64 bytes, one cache line
     // a cell) apart from what only a row with an unknown value or a likely dropout adds.
     struct Common {
