@@ -8,12 +8,13 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION)
 MODULE_big  = student_etl
 CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o src/core/field_values.o \
               src/core/reject_issue.o src/core/header_binding.o src/core/student_metrics.o \
-              src/core/background_parser.o src/core/heap_footprint.o
+              src/core/background_parser.o src/core/heap_footprint.o src/core/missing_values.o \
+              src/core/delivery_quality.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/spi.o src/pg/trust.o src/pg/owner_call.o \
               src/pg/allowed_paths.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \
               src/pg/load.o src/pg/worker_shmem.o src/pg/queue.o src/pg/inbox.o src/pg/worker_catalog.o \
-              src/pg/worker.o
+              src/pg/worker.o src/pg/quality.o src/pg/missing_policy.o
 OBJS        = $(CORE_OBJS) $(PG_OBJS)
 
 # The install script of the current version is assembled from src/sql/*.sql, one object family

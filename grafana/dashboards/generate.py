@@ -3,7 +3,8 @@
 this file. Edit the panels here and run it; test/integration/stack_files.sh checks the JSON
 files are what this writes, test/integration/stack_validate.sh type-checks them against
 Grafana's own types. Every panel reads the metrics views (student_etl.group_metrics,
-run_metrics, latest_runs, q1..q5, load_history, reject_reasons) or the pipeline views over
+run_metrics, latest_runs, q1..q5, load_history, reject_reasons, delivery_quality,
+missing_values_by_column, group_trends, delivery_drift_summary, course_overlap) or the pipeline views over
 pg_cron, the inbox and failed loads (pipeline_schedules, pipeline_job_runs, inbox_files,
 load_failures) -- never the fact table. The two courses are never added together: each
 student panel shows every subject as its own value or series (382 students take both). One
@@ -356,6 +357,42 @@ SELECT run_id, started_at, subject, file_name, error
               empty_ok="no load has failed yet",
               description="Loads that failed and why (the error, without server paths). Fix the "
                           "file and move it from failed/ back into the inbox, or retry(run_id)."),
+        panel(L, "Delivery quality per run", "timeseries", """
+SELECT $__time(loaded_at), reject_rate, missing_rate
+  FROM student_etl.delivery_quality
+ WHERE $__timeFilter(loaded_at)
+ ORDER BY 1""", fmt="time_series", w=12, h=8, options=TIME_LEGEND,
+              defaults={"unit": "percentunit", "decimals": 1, "min": 0,
+                        "thresholds": thresholds("green", (REJECT_RATE_ALERT, "red"))},
+              custom={"drawStyle": "points", "pointSize": 8},
+              description="Per loaded delivery: rejected records / records read, and loaded records "
+                          "with a missing value (kept as NULL or defaulted) / records loaded."),
+        panel(L, "Duplicates and likely dropouts per run", "timeseries", """
+SELECT $__time(loaded_at), duplicate_records, likely_dropouts
+  FROM student_etl.delivery_quality
+ WHERE $__timeFilter(loaded_at)
+ ORDER BY 1""", fmt="time_series", w=12, h=8, options=TIME_LEGEND,
+              defaults={"unit": "short", "decimals": 0, "min": 0},
+              custom={"drawStyle": "points", "pointSize": 8},
+              description="Loaded records repeating an earlier record of the same delivery, and "
+                          "students with G3 = 0 and absences = 0 (left out of pass rates)."),
+        panel(L, "Missing values by column", "table", """
+SELECT column_name, sum(missing) AS missing, sum(kept_null) AS kept_null, sum(defaulted) AS defaulted,
+       sum(rejected) AS in_rejected_records, count(DISTINCT run_id) AS runs
+  FROM student_etl.missing_values_by_column
+ WHERE $__timeFilter(loaded_at)
+ GROUP BY column_name ORDER BY 2 DESC, 1 LIMIT 33""", w=12, h=8, options=TABLE_OPTS,
+              empty_ok="no delivery with a missing value has been loaded yet",
+              description="Empty or NA/N/A/null/? fields per column (student_etl.missing_value_markers) "
+                          "and what became of them (student_etl.missing_value_policy)."),
+        panel(L, "Latest deliveries' quality", "table", """
+SELECT run_id, loaded_at, subject, rows_read, reject_rate, rows_with_missing, missing_values,
+       duplicate_records, likely_dropouts
+  FROM student_etl.delivery_quality
+ WHERE $__timeFilter(loaded_at)
+ ORDER BY run_id DESC LIMIT 20""", w=12, h=8, options=TABLE_OPTS,
+              description="Per delivery: records read, reject rate, records loaded with a missing "
+                          "value, missing values, duplicate records and likely dropouts."),
         panel(L, "Rows loaded per run", "timeseries", """
 SELECT $__time(started_at), subject AS metric, rows_loaded
   FROM student_etl.load_history

@@ -1541,3 +1541,737 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'TABLE student_etl.delivery_drift_summary', 'SELECT');
 -- Every profile holder gets exactly its profiles' rights on the new objects too.
 SELECT student_etl._apply_profile_rights(g.role) FROM (SELECT DISTINCT role FROM student_etl.role_profiles) g;
+
+
+-- ---- 0.2.0, issue 13 items 3 and 4: missing values kept and flagged, quality per delivery ----
+-- (src/sql/07_missing_values.sql, 37_quality.sql; NULL-aware metrics in 20 and 21.)
+
+-- load_runs: records loaded with a missing value.
+ALTER TABLE student_etl.load_runs ADD COLUMN rows_with_missing bigint NOT NULL DEFAULT 0;
+ALTER TABLE student_etl.load_runs ADD CONSTRAINT load_runs_missing_within_loaded CHECK (rows_with_missing <= rows_loaded);
+COMMENT ON COLUMN student_etl.load_runs.rows_with_missing IS
+    'Loaded records with at least one missing value, kept as NULL or replaced by a default (student_etl.missing_value_policy); part of rows_loaded.';
+
+-- student_performance: a missing value the policy keeps is NULL (never one of the 13
+-- identifying attributes or g3).
+ALTER TABLE student_etl.student_performance_history
+    ALTER COLUMN guardian DROP NOT NULL, ALTER COLUMN traveltime DROP NOT NULL,
+    ALTER COLUMN studytime DROP NOT NULL, ALTER COLUMN failures DROP NOT NULL,
+    ALTER COLUMN schoolsup DROP NOT NULL, ALTER COLUMN famsup DROP NOT NULL, ALTER COLUMN paid DROP NOT NULL,
+    ALTER COLUMN activities DROP NOT NULL, ALTER COLUMN higher DROP NOT NULL, ALTER COLUMN romantic DROP NOT NULL,
+    ALTER COLUMN famrel DROP NOT NULL, ALTER COLUMN freetime DROP NOT NULL, ALTER COLUMN goout DROP NOT NULL,
+    ALTER COLUMN dalc DROP NOT NULL, ALTER COLUMN walc DROP NOT NULL, ALTER COLUMN health DROP NOT NULL,
+    ALTER COLUMN absences DROP NOT NULL, ALTER COLUMN g1 DROP NOT NULL, ALTER COLUMN g2 DROP NOT NULL,
+    ALTER COLUMN grade_mean DROP NOT NULL, ALTER COLUMN grade_change DROP NOT NULL;
+COMMENT ON TABLE student_etl.student_performance_history IS
+    'One row per loaded student record of every delivery (the history): the 33 attributes of the data dictionary, typed, plus subject, derived columns and lineage. NULL: delivered missing and kept as unknown (student_etl.missing_values says which).';
+COMMENT ON COLUMN student_etl.student_performance_history.grade_mean IS 'round((g1 + g2 + g3) / 3.0, 2); NULL when g1 or g2 is unknown';
+COMMENT ON COLUMN student_etl.student_performance_history.grade_change IS 'g3 - g1: progress from the first period to the final grade; NULL when g1 is unknown';
+
+-- run_facets: how many values each sum adds, and likely dropouts. 0.1 kept no NULL, so every
+-- student's values are known; likely dropouts are counted again from the facts below.
+ALTER TABLE student_etl.run_facets ADD COLUMN known_g1 bigint, ADD COLUMN known_g2 bigint,
+    ADD COLUMN known_absences bigint, ADD COLUMN known_alcohol bigint, ADD COLUMN known_at_risk bigint,
+    ADD COLUMN likely_dropouts bigint;
+UPDATE student_etl.run_facets SET known_g1 = students, known_g2 = students, known_absences = students,
+       known_alcohol = students, known_at_risk = students, likely_dropouts = 0;
+ALTER TABLE student_etl.run_facets ALTER COLUMN known_g1 SET NOT NULL, ALTER COLUMN known_g2 SET NOT NULL,
+    ALTER COLUMN known_absences SET NOT NULL, ALTER COLUMN known_alcohol SET NOT NULL,
+    ALTER COLUMN known_at_risk SET NOT NULL, ALTER COLUMN likely_dropouts SET NOT NULL;
+COMMENT ON COLUMN student_etl.run_facets.sum_alcohol_week IS 'Sum of 5 * dalc + 2 * walc over students with both known; alcohol index = sum / (7 * known_alcohol).';
+-- latest_facets is f.*: its column list was fixed when it was made.
+CREATE OR REPLACE VIEW student_etl.latest_facets AS
+SELECT f.*
+  FROM student_etl.run_facets f
+  JOIN student_etl.latest_runs r USING (run_id);
+COMMENT ON COLUMN student_etl.run_facets.known_g1 IS
+    'Students of the cell whose g1 is known (not NULL): sum_g1 adds only those, so mean g1 = sum_g1 / known_g1. known_g2, known_absences likewise.';
+COMMENT ON COLUMN student_etl.run_facets.known_alcohol IS 'Students with dalc and walc both known: the denominator of the alcohol index.';
+COMMENT ON COLUMN student_etl.run_facets.known_at_risk IS
+    'Students whose at-risk flag is known (true or false, not NULL): the denominator of the at-risk share.';
+COMMENT ON COLUMN student_etl.run_facets.likely_dropouts IS
+    'Students with g3 = 0 and absences = 0 (both known): likely left rather than failed; left out of pass rates unless student_etl.pass_rate_includes_dropouts is on.';
+
+-- ---- the missing-value policy (as src/sql/07_missing_values.sql) ----
+-- Missing values (issue 13, item 3). A field is missing when it is empty or one of the markers
+-- of student_etl.missing_value_markers (NA, N/A, null, ? by default; matched whole, any
+-- case). What it becomes is set per column here: the record is rejected, the value is kept as
+-- NULL, or a default value stands in. The loader applies it (src/core/missing_values.*).
+--
+-- Shipped: reject when one of the 13 attributes that identify a student across courses
+-- (student.txt) or G3 is missing; keep any other missing value as NULL. Those 14 columns are
+-- NOT NULL in student_performance: reject or a default only.
+--
+-- A policy set with set_missing_value_policy() is a row with shipped = false beside the
+-- shipped row, and wins over it; only those rows are dumped (a restore re-creates the shipped
+-- ones with the extension).
+CREATE TABLE student_etl.missing_value_policy (
+    column_name   text    NOT NULL CHECK (column_name IN (
+                      'school', 'sex', 'age', 'address', 'famsize', 'pstatus', 'medu', 'fedu', 'mjob',
+                      'fjob', 'reason', 'guardian', 'traveltime', 'studytime', 'failures', 'schoolsup',
+                      'famsup', 'paid', 'activities', 'nursery', 'higher', 'internet', 'romantic',
+                      'famrel', 'freetime', 'goout', 'dalc', 'walc', 'health', 'absences', 'g1', 'g2',
+                      'g3')),
+    shipped       boolean NOT NULL DEFAULT false,
+    action        text    NOT NULL CHECK (action IN ('reject', 'keep_null', 'default')),
+    default_value text,
+    set_by        name,
+    set_at        timestamptz,
+    PRIMARY KEY (column_name, shipped),
+    CONSTRAINT missing_value_policy_default_with_action CHECK ((action = 'default') = (default_value IS NOT NULL)),
+    CONSTRAINT missing_value_policy_required_never_null CHECK (action <> 'keep_null' OR column_name NOT IN (
+        'school', 'sex', 'age', 'address', 'famsize', 'pstatus', 'medu', 'fedu', 'mjob', 'fjob', 'reason',
+        'nursery', 'internet', 'g3'))
+);
+INSERT INTO student_etl.missing_value_policy (column_name, shipped, action)
+SELECT c, true, CASE WHEN c IN ('school', 'sex', 'age', 'address', 'famsize', 'pstatus', 'medu', 'fedu', 'mjob',
+                                'fjob', 'reason', 'nursery', 'internet', 'g3') THEN 'reject' ELSE 'keep_null' END
+  FROM unnest(ARRAY['school', 'sex', 'age', 'address', 'famsize', 'pstatus', 'medu', 'fedu', 'mjob', 'fjob',
+                    'reason', 'guardian', 'traveltime', 'studytime', 'failures', 'schoolsup', 'famsup', 'paid',
+                    'activities', 'nursery', 'higher', 'internet', 'romantic', 'famrel', 'freetime', 'goout',
+                    'dalc', 'walc', 'health', 'absences', 'g1', 'g2', 'g3']) AS c;
+COMMENT ON TABLE student_etl.missing_value_policy IS
+    'What a missing value of each column becomes: reject (the record), keep_null, or default (default_value). Rows with shipped = false were set with set_missing_value_policy() and win over the shipped row.';
+
+SELECT pg_catalog.pg_extension_config_dump('student_etl.missing_value_policy', 'WHERE NOT shipped');
+
+-- Why the loader could not apply a policy, or NULL: the loader's own checks (a default value
+-- must be a valid value of its column, the 14 required columns are never kept as NULL).
+CREATE FUNCTION student_etl._missing_value_problem(column_name text, action text, default_value text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'student_etl_missing_value_problem'
+LANGUAGE C STABLE
+SET search_path = pg_catalog, pg_temp;
+
+CREATE FUNCTION student_etl._set_missing_value_policy(caller regrole, column_name text, action text, default_value text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    problem text;
+    col text := lower(column_name);
+BEGIN
+    IF NOT student_etl._has_profile(caller, 'admin') THEN
+        RAISE EXCEPTION 'permission denied to set the missing-value policy' USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
+    END IF;
+    IF action IS NULL THEN   -- back to the shipped policy
+        DELETE FROM student_etl.missing_value_policy p WHERE p.column_name = col AND NOT p.shipped;
+        RETURN;
+    END IF;
+    problem := student_etl._missing_value_problem(col, action, default_value);
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot set the missing-value policy of column "%": %', column_name, problem
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO student_etl.missing_value_policy AS p (column_name, shipped, action, default_value, set_by, set_at)
+    VALUES (col, false, action, default_value, caller::text, clock_timestamp())
+    ON CONFLICT ON CONSTRAINT missing_value_policy_pkey DO UPDATE
+       SET action = excluded.action, default_value = excluded.default_value, set_by = excluded.set_by,
+           set_at = excluded.set_at;
+END
+$$;
+
+CREATE FUNCTION student_etl.set_missing_value_policy(column_name text, action text, default_value text DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'student_etl_owner_call'
+LANGUAGE C VOLATILE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION student_etl.set_missing_value_policy(text, text, text) IS
+    'Admin: what a missing value of a column becomes in later loads: reject, keep_null or default (with default_value); action NULL restores the shipped policy.';
+
+-- Which loaded record missed which value: one row per missing value kept (as NULL, or replaced
+-- by the column's default). The delivered marker is not kept: NA or ? say the same.
+CREATE TABLE student_etl.missing_values (
+    run_id      bigint NOT NULL,
+    line_number bigint NOT NULL,
+    column_name text   NOT NULL,
+    action      text   NOT NULL CHECK (action IN ('keep_null', 'default')),
+    PRIMARY KEY (run_id, line_number, column_name)
+);
+COMMENT ON TABLE student_etl.missing_values IS
+    'One row per missing value of a loaded record: run, physical line (student_performance.source_line), column, and whether it was kept as NULL or replaced by the default.';
+
+SELECT pg_catalog.pg_extension_config_dump('student_etl.missing_values', '');
+
+-- ---- NULL-aware metrics (as src/sql/20_student_metrics.sql): unknown values left out of the
+-- means, likely dropouts out of the pass rate; the group views keep withholding small groups.
+CREATE OR REPLACE VIEW student_etl.student_metrics AS
+SELECT p.*,
+       ((p.g3 - p.g1) / 2.0)::numeric(4,1) AS grade_slope,
+       CASE WHEN p.g1 IS NULL THEN NULL
+            WHEN p.g3 - p.g1 >= 2 THEN 'improving'
+            WHEN p.g3 - p.g1 <= -2 THEN 'declining'
+            ELSE 'stable' END AS grade_trend,
+       (p.failures > 0 OR p.g1 + p.g2 < 20 OR p.absences >= 20) AS at_risk,
+       round((5 * p.dalc + 2 * p.walc) / 7.0, 2) AS alcohol_index,
+       CASE WHEN 5 * p.dalc + 2 * p.walc IS NULL THEN NULL
+            WHEN 5 * p.dalc + 2 * p.walc < 14 THEN 'low'
+            WHEN 5 * p.dalc + 2 * p.walc < 21 THEN 'moderate'
+            ELSE 'high' END AS alcohol_level,
+       (ARRAY['<2h', '2-5h', '5-10h', '>10h'])[p.studytime] AS study_band,
+       CASE WHEN p.absences IS NULL THEN NULL
+            WHEN p.absences = 0 THEN 'none' WHEN p.absences <= 5 THEN 'low'
+            WHEN p.absences <= 15 THEN 'medium' ELSE 'high' END AS absence_band,
+       greatest(p.medu, p.fedu) AS parent_education_level,
+       (ARRAY['none', 'primary', '5th-9th grade', 'secondary', 'higher'])[greatest(p.medu, p.fedu) + 1]
+           AS parent_education,
+       (p.g3 = 0 AND p.absences = 0) AS likely_dropout
+  FROM student_etl.student_performance_history p;
+COMMENT ON VIEW student_etl.student_metrics IS
+    'One row per loaded student with derived metrics: trend, pass, at-risk flag, alcohol index and level, study/absence bands, parental education, likely dropout (g3 = 0 and absences = 0). A metric that needs an unknown (NULL) value is NULL.';
+
+-- The group cells gain likely_dropouts before suppressed: made again, with the views on them
+-- (their rights and comments are applied again below).
+DROP VIEW student_etl._group_cells CASCADE;
+CREATE VIEW student_etl._group_cells AS
+SELECT c.run_id, c.subject, c.loaded_at, c.previous_run_id, c.facet AS dimension,
+       CASE WHEN c.facet = 'all' THEN 'all' ELSE c.key1 END AS bucket,
+       CASE WHEN NOT c.suppressed THEN c.students END AS students,
+       CASE WHEN NOT c.suppressed THEN
+            round(c.passed::numeric / nullif(c.students - CASE WHEN coalesce(current_setting('student_etl.pass_rate_includes_dropouts', true)::boolean, false)
+                                                                THEN 0 ELSE c.likely_dropouts END, 0), 4) END AS pass_rate,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g1::numeric / nullif(c.known_g1, 0), 2) END AS mean_g1,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g2::numeric / nullif(c.known_g2, 0), 2) END AS mean_g2,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_g3::numeric / c.students, 2) END AS mean_g3,
+       CASE WHEN NOT c.suppressed THEN
+            round(CASE WHEN c.known_g1 = c.students AND c.known_g2 = c.students
+                       THEN (c.sum_g1 + c.sum_g2 + c.sum_g3)::numeric / (3 * c.students)
+                       ELSE (c.sum_g1::numeric / nullif(c.known_g1, 0) + c.sum_g2::numeric / nullif(c.known_g2, 0)
+                             + c.sum_g3::numeric / c.students) / 3 END, 2) END AS mean_grade,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_absences::numeric / nullif(c.known_absences, 0), 2) END AS mean_absences,
+       CASE WHEN NOT c.suppressed THEN round(c.at_risk::numeric / nullif(c.known_at_risk, 0), 4) END AS at_risk_share,
+       CASE WHEN NOT c.suppressed THEN round(c.sum_alcohol_week::numeric / nullif(7 * c.known_alcohol, 0), 2) END AS mean_alcohol_index,
+       -- a count of likely dropouts is a group of its own: shown to a viewer only when none,
+       -- or at least min_group_size
+       CASE WHEN NOT c.suppressed AND (c.likely_dropouts = 0 OR c.likely_dropouts >= student_etl._min_group_size()
+                                       OR c.sees_all) THEN c.likely_dropouts END AS likely_dropouts,
+       c.suppressed
+  FROM (SELECT f.run_id, f.subject, f.facet, f.key1, f.students, f.passed, f.at_risk, f.sum_g1, f.sum_g2,
+               f.sum_g3, f.sum_absences, f.sum_alcohol_week, f.known_g1, f.known_g2, f.known_absences,
+               f.known_alcohol, f.known_at_risk, f.likely_dropouts, r.loaded_at, r.previous_run_id,
+               row_number() OVER (PARTITION BY f.run_id, f.facet ORDER BY f.students, f.key1) <= w.withheld AS suppressed,
+               (SELECT student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst')) AS sees_all
+          FROM student_etl.run_facets f
+          JOIN student_etl.delivery_sequence r ON r.run_id = f.run_id
+          -- once per partition (not per cell): how many of its smallest cells are withheld
+          JOIN (SELECT g.run_id, g.facet, student_etl._withheld(array_agg(g.students)) AS withheld
+                  FROM student_etl.run_facets g
+                 WHERE g.facet NOT LIKE 'q%' AND g.facet NOT LIKE 'grades%'
+                 GROUP BY g.run_id, g.facet) w
+            ON w.run_id = f.run_id AND w.facet = f.facet
+         WHERE f.facet NOT LIKE 'q%' AND f.facet NOT LIKE 'grades%') c;
+
+CREATE VIEW student_etl.group_trends WITH (security_barrier) AS
+SELECT p.run_id, p.subject, p.loaded_at, p.dimension, p.bucket, p.students, p.pass_rate, p.mean_g1,
+       p.mean_g2, p.mean_g3, p.mean_grade, p.mean_absences, p.at_risk_share, p.mean_alcohol_index,
+       p.likely_dropouts, p.suppressed, p.previous_run_id,
+       p.students - q.students AS students_change,
+       p.pass_rate - q.pass_rate AS pass_rate_change,
+       p.mean_g3 - q.mean_g3 AS mean_g3_change,
+       p.mean_grade - q.mean_grade AS mean_grade_change
+  FROM student_etl._group_cells p
+  LEFT JOIN student_etl._group_cells q ON q.run_id = p.previous_run_id AND q.dimension = p.dimension AND q.bucket = p.bucket;
+
+CREATE VIEW student_etl.group_metrics WITH (security_barrier) AS
+SELECT t.subject, t.dimension, t.bucket, t.students, t.pass_rate, t.mean_g1, t.mean_g2, t.mean_g3,
+       t.mean_grade, t.mean_absences, t.at_risk_share, t.mean_alcohol_index, t.likely_dropouts, t.suppressed
+  FROM student_etl.latest_runs r
+ CROSS JOIN LATERAL (SELECT * FROM student_etl._group_cells c WHERE c.run_id = r.run_id OFFSET 0) t;
+
+CREATE VIEW student_etl.run_metrics WITH (security_barrier) AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_loaded, r.rows_rejected,
+       t.pass_rate, t.mean_grade, t.mean_g3, t.mean_absences, t.at_risk_share, r.rows_with_missing,
+       t.likely_dropouts, t.suppressed
+  FROM student_etl.load_runs r
+  JOIN student_etl._group_cells t ON t.run_id = r.run_id AND t.dimension = 'all'
+ WHERE r.status = 'loaded';
+
+
+DROP FUNCTION student_etl.recompute_run_facets(bigint);
+-- The cells load() writes for a run, derived again from the fact table with the SQL rules
+-- above: for checking the incremental aggregates, and for rebuilding them.
+CREATE FUNCTION student_etl.recompute_run_facets(p_run_id bigint)
+RETURNS TABLE (run_id bigint, subject text, facet text, key1 text, key2 text, key3 text,
+               students bigint, passed bigint, at_risk bigint, sum_g1 bigint, sum_g2 bigint,
+               sum_g3 bigint, sum_absences bigint, sum_alcohol_week bigint, known_g1 bigint,
+               known_g2 bigint, known_absences bigint, known_alcohol bigint, known_at_risk bigint,
+               likely_dropouts bigint)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT m.run_id, m.subject, k.facet, k.key1, k.key2, k.key3,
+       count(*), count(*) FILTER (WHERE m.passed), count(*) FILTER (WHERE m.at_risk),
+       coalesce(sum(m.g1), 0), coalesce(sum(m.g2), 0), sum(m.g3), coalesce(sum(m.absences), 0),
+       coalesce(sum(5 * m.dalc + 2 * m.walc), 0), count(m.g1), count(m.g2), count(m.absences),
+       count(5 * m.dalc + 2 * m.walc), count(m.at_risk), count(*) FILTER (WHERE m.likely_dropout)
+  FROM student_etl.student_metrics m
+ CROSS JOIN LATERAL (VALUES
+        ('all', '', '', ''),
+        ('school', m.school, '', ''),
+        ('sex', m.sex, '', ''),
+        ('address', m.address, '', ''),
+        ('famsize', m.famsize, '', ''),
+        ('pstatus', m.pstatus, '', ''),
+        ('age', m.age::text, '', ''),
+        ('study_time', coalesce(m.study_band, 'unknown'), '', ''),
+        ('alcohol_level', coalesce(m.alcohol_level, 'unknown'), '', ''),
+        ('absence_band', coalesce(m.absence_band, 'unknown'), '', ''),
+        ('parent_education', m.parent_education, '', ''),
+        ('grades_school_g3', m.school, m.g3::text, ''),
+        ('q1_sex_age_mjob', m.sex, m.age::text, m.mjob),
+        ('q2_address_traveltime', m.address, coalesce(m.traveltime::text, 'unknown'), ''),
+        ('q3_pstatus_fjob', m.pstatus, m.fjob, ''),
+        ('q4_famsize_failures', m.famsize, coalesce(m.failures::text, 'unknown'), ''),
+        ('q5_famrel_sex_absences', coalesce(m.famrel::text, 'unknown'), m.sex, coalesce(m.absences::text, 'unknown'))
+     ) AS k(facet, key1, key2, key3)
+ WHERE m.run_id = p_run_id
+ GROUP BY m.run_id, m.subject, k.facet, k.key1, k.key2, k.key3
+$$;
+
+UPDATE student_etl.run_facets f SET likely_dropouts = c.likely_dropouts
+  FROM (SELECT x.* FROM (SELECT DISTINCT run_id FROM student_etl.run_facets) r,
+               LATERAL student_etl.recompute_run_facets(r.run_id) x) c
+ WHERE (f.run_id, f.facet, f.key1, f.key2, f.key3) = (c.run_id, c.facet, c.key1, c.key2, c.key3);
+
+-- 2. The most frequent travel time of students living in rural areas; tied values all shown.
+CREATE OR REPLACE VIEW student_etl.q2_rural_most_frequent_traveltime WITH (security_barrier) AS
+SELECT subject, CASE WHEN NOT suppressed THEN traveltime END AS traveltime,
+       CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key2::smallint AS traveltime, students,
+               rank() OVER (PARTITION BY subject ORDER BY students DESC) AS rnk,
+               row_number() OVER (PARTITION BY subject ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q2_address_traveltime' AND key1 = 'R' AND key2 <> 'unknown') t
+ WHERE rnk = 1
+ ORDER BY subject, traveltime;
+COMMENT ON VIEW student_etl.q2_rural_most_frequent_traveltime IS
+    'Latest load of each subject: the most frequent travel time of rural students (ties all shown); students with an unknown (NULL) travel time are left out.';
+
+-- 4. The most frequent number of past failures per family size; tied values all shown.
+CREATE OR REPLACE VIEW student_etl.q4_most_frequent_failures_by_famsize WITH (security_barrier) AS
+SELECT subject, famsize, CASE WHEN NOT suppressed THEN failures END AS failures,
+       CASE WHEN NOT suppressed THEN students END AS students, suppressed
+  FROM (SELECT subject, key1 AS famsize, key2::smallint AS failures, students,
+               rank() OVER (PARTITION BY subject, key1 ORDER BY students DESC) AS rnk,
+               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
+                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
+          FROM student_etl.latest_facets
+         WHERE facet = 'q4_famsize_failures' AND key2 <> 'unknown') t
+ WHERE rnk = 1
+ ORDER BY subject, famsize, failures;
+COMMENT ON VIEW student_etl.q4_most_frequent_failures_by_famsize IS
+    'Latest load of each subject: the most frequent number of past failures per family size (ties all shown); students with unknown (NULL) failures are left out.';
+
+-- 5. Median absences for low (famrel 1-2) and average (famrel 3) family relationships, by sex.
+-- The median is percentile_cont(0.5) -- the mean of the values at 0-based positions
+-- floor((n-1)/2) and ceil((n-1)/2) of the sorted absences -- computed exactly from the
+-- per-run histogram of absences, without reading the students again.
+CREATE OR REPLACE VIEW student_etl.q5_median_absences_by_famrel_sex WITH (security_barrier) AS
+WITH histogram AS (
+    SELECT subject, CASE WHEN key1::int <= 2 THEN 'low' ELSE 'average' END AS famrel_band,
+           key2 AS sex, key3::int AS absences, sum(students) AS n
+      FROM student_etl.latest_facets
+     WHERE facet = 'q5_famrel_sex_absences' AND key3 <> 'unknown'
+       AND CASE WHEN key1 <> 'unknown' THEN key1::int END <= 3
+     GROUP BY 1, 2, 3, 4
+), positioned AS (
+    SELECT h.*,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex ORDER BY absences) - n AS first_pos,
+           sum(n) OVER (PARTITION BY subject, famrel_band, sex) AS total
+      FROM histogram h
+), medians AS (
+    SELECT subject, famrel_band, sex, total AS students,
+           ((min(absences) FILTER (WHERE first_pos <= floor((total - 1) / 2.0) AND floor((total - 1) / 2.0) < first_pos + n)
+           + min(absences) FILTER (WHERE first_pos <= ceil((total - 1) / 2.0) AND ceil((total - 1) / 2.0) < first_pos + n))
+           / 2.0)::double precision AS median_absences
+      FROM positioned
+     GROUP BY subject, famrel_band, sex, total
+), cells AS (
+    SELECT m.*,
+           row_number() OVER (PARTITION BY subject, famrel_band ORDER BY students, sex)
+               <= student_etl._withheld(array_agg(students::bigint) OVER (PARTITION BY subject, famrel_band)) AS suppressed
+      FROM medians m
+)
+SELECT subject, famrel_band, sex, CASE WHEN NOT suppressed THEN students END AS students,
+       CASE WHEN NOT suppressed THEN median_absences END AS median_absences, suppressed
+  FROM cells
+ ORDER BY subject, famrel_band DESC, sex;
+COMMENT ON VIEW student_etl.q5_median_absences_by_famrel_sex IS
+    'Latest load of each subject: median absences (percentile_cont 0.5) by family relationship band (low: famrel 1-2, average: 3) and sex; students with unknown (NULL) famrel or absences are left out, and students counts only those known.';
+
+-- ---- quality per delivery (as src/sql/37_quality.sql) ----
+-- Quality per delivery (issue 13, item 4), measured by load() while it streams the file (on
+-- its parse thread: src/core/delivery_quality.*) and written in the same transaction as the
+-- run's rows. Counts only, never a delivered value.
+
+-- One row per loaded run.
+CREATE TABLE student_etl.run_quality (
+    run_id              bigint  PRIMARY KEY,
+    duplicate_records   bigint  NOT NULL CHECK (duplicate_records >= 0),
+    duplicates_complete boolean NOT NULL,
+    likely_dropouts     bigint  NOT NULL CHECK (likely_dropouts >= 0)
+);
+COMMENT ON TABLE student_etl.run_quality IS
+    'Per loaded run: loaded records identical to an earlier record of the same delivery (all 33 values), and students flagged as likely dropouts.';
+COMMENT ON COLUMN student_etl.run_quality.duplicate_records IS
+    'Loaded records whose 33 values (as stored, NULL equal to NULL) repeat an earlier loaded record of the same file; they are loaded all the same.';
+COMMENT ON COLUMN student_etl.run_quality.duplicates_complete IS
+    'False when the delivery had more than 2^20 distinct records: repeats of records past that are not counted.';
+COMMENT ON COLUMN student_etl.run_quality.likely_dropouts IS
+    'Loaded students with g3 = 0 and absences = 0 (both known): likely left rather than failed.';
+SELECT pg_catalog.pg_extension_config_dump('student_etl.run_quality', '');
+
+-- One row per loaded run and column that had a missing value.
+CREATE TABLE student_etl.run_missing_values (
+    run_id      bigint NOT NULL,
+    column_name text   NOT NULL,
+    kept_null   bigint NOT NULL CHECK (kept_null >= 0),
+    defaulted   bigint NOT NULL CHECK (defaulted >= 0),
+    rejected    bigint NOT NULL CHECK (rejected >= 0),
+    PRIMARY KEY (run_id, column_name)
+);
+COMMENT ON TABLE student_etl.run_missing_values IS
+    'Per run and column: missing values (empty or a marker of student_etl.missing_value_markers) kept as NULL, replaced by the default, or in rejected records. Columns without any are not listed.';
+SELECT pg_catalog.pg_extension_config_dump('student_etl.run_missing_values', '');
+
+-- What dashboards read: one row per loaded run.
+CREATE VIEW student_etl.delivery_quality AS
+SELECT r.run_id, r.subject, r.finished_at AS loaded_at, r.rows_read, r.rows_loaded, r.rows_rejected,
+       round(r.rows_rejected::numeric / nullif(r.rows_read, 0), 4) AS reject_rate,
+       r.rows_with_missing,
+       round(r.rows_with_missing::numeric / nullif(r.rows_loaded, 0), 4) AS missing_rate,
+       coalesce(m.missing_values, 0) AS missing_values,
+       q.duplicate_records, q.duplicates_complete,
+       -- students with a grade of 0: a group of their own, shown to a viewer only when none, or
+       -- at least student_etl.min_group_size (19_privacy.sql)
+       CASE WHEN q.likely_dropouts = 0 OR q.likely_dropouts >= student_etl._min_group_size()
+                 OR (SELECT student_etl._has_profile(current_user::pg_catalog.regrole, 'analyst'))
+            THEN q.likely_dropouts END AS likely_dropouts
+  FROM student_etl.load_runs r
+  JOIN student_etl.run_quality q USING (run_id)
+  LEFT JOIN (SELECT run_id, sum(kept_null + defaulted + rejected) AS missing_values
+               FROM student_etl.run_missing_values GROUP BY run_id) m USING (run_id)
+ WHERE r.status = 'loaded';
+COMMENT ON VIEW student_etl.delivery_quality IS
+    'Per loaded run: reject rate (rejected / read), records loaded with a missing value and their share of the loaded (missing_rate), missing values in all records, duplicate records, likely dropouts. Counts only.';
+
+-- And one row per loaded run and column with missing values.
+CREATE VIEW student_etl.missing_values_by_column AS
+SELECT v.run_id, r.subject, r.finished_at AS loaded_at, v.column_name,
+       v.kept_null + v.defaulted + v.rejected AS missing, v.kept_null, v.defaulted, v.rejected,
+       round((v.kept_null + v.defaulted + v.rejected)::numeric / nullif(r.rows_read, 0), 4) AS missing_share
+  FROM student_etl.run_missing_values v
+  JOIN student_etl.load_runs r USING (run_id)
+ WHERE r.status = 'loaded';
+COMMENT ON VIEW student_etl.missing_values_by_column IS
+    'Per loaded run and column: missing values (kept as NULL, defaulted, in rejected records) and their share of the records read. Counts only.';
+
+-- Runs loaded before: duplicates and likely dropouts counted from their facts, missing values
+-- from their rejects (0.1 rejected every empty field).
+INSERT INTO student_etl.run_quality (run_id, duplicate_records, duplicates_complete, likely_dropouts)
+SELECT r.run_id,
+       (SELECT count(*) - count(DISTINCT (p.school, p.sex, p.age, p.address, p.famsize, p.pstatus, p.medu, p.fedu,
+                                         p.mjob, p.fjob, p.reason, p.guardian, p.traveltime, p.studytime,
+                                         p.failures, p.schoolsup, p.famsup, p.paid, p.activities, p.nursery,
+                                         p.higher, p.internet, p.romantic, p.famrel, p.freetime, p.goout, p.dalc,
+                                         p.walc, p.health, p.absences, p.g1, p.g2, p.g3))
+          FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id),
+       true,
+       (SELECT count(*) FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id AND p.g3 = 0 AND p.absences = 0)
+  FROM student_etl.load_runs r
+ WHERE r.status = 'loaded' AND r.purged_at IS NULL;
+INSERT INTO student_etl.run_missing_values (run_id, column_name, kept_null, defaulted, rejected)
+SELECT i.run_id, i.column_name, 0, 0, count(*)
+  FROM student_etl.reject_issues i
+ WHERE i.rule = 'empty_value' AND i.column_name IS NOT NULL
+ GROUP BY i.run_id, i.column_name;
+
+-- ---- load(): rows_with_missing out ----
+DROP FUNCTION student_etl.load(text, text);
+-- One row out (OUT parameters, not a set): the run and its counts.
+CREATE FUNCTION student_etl.load(path text, subject text DEFAULT NULL,
+                                 OUT run_id bigint, OUT status text, OUT subject text,
+                                 OUT rows_read bigint, OUT rows_loaded bigint, OUT rows_rejected bigint,
+                                 OUT rows_with_missing bigint)
+AS 'MODULE_PATHNAME', 'student_etl_load'
+LANGUAGE C VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+
+COMMENT ON FUNCTION student_etl.load(text, text) IS
+    'Load one delivery file (server path under student_etl.allowed_dirs) into student_performance, in one transaction, as you (loader profile). rows_with_missing: loaded records with a missing value kept (student_etl.missing_value_policy).';
+
+-- ---- purge(): the missing values of purged records go with them ----
+CREATE OR REPLACE FUNCTION student_etl._purge(caller regrole, keep_last integer, older_than interval)
+RETURNS TABLE (run_id bigint, subject text, loaded_at timestamptz,
+               students_removed bigint, rejects_removed bigint, facet_cells_removed bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+BEGIN
+    IF NOT student_etl._has_profile(caller, 'admin') THEN
+        RAISE EXCEPTION 'permission denied to purge deliveries' USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('Role %s does not hold the student_etl profile "admin".', caller);
+    END IF;
+    IF keep_last IS NULL OR keep_last < 1 THEN
+        RAISE EXCEPTION 'keep_last must be at least 1: the latest delivery of a subject is never purged'
+              USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    FOR r IN SELECT x.run_id, x.subject, x.finished_at
+               FROM (SELECT lr.run_id, lr.subject, lr.finished_at,
+                            row_number() OVER (PARTITION BY lr.subject ORDER BY lr.run_id DESC) AS newer
+                       FROM student_etl.load_runs lr
+                      WHERE lr.status = 'loaded' AND lr.purged_at IS NULL) x
+              WHERE x.newer > keep_last
+                AND (older_than IS NULL OR x.finished_at < clock_timestamp() - older_than)
+              ORDER BY x.run_id LOOP
+        run_id := r.run_id;
+        subject := r.subject;
+        loaded_at := r.finished_at;
+        DELETE FROM student_etl.student_performance_history p WHERE p.run_id = r.run_id;
+        GET DIAGNOSTICS students_removed = ROW_COUNT;
+        DELETE FROM student_etl.rejected_rows x WHERE x.run_id = r.run_id;
+        GET DIAGNOSTICS rejects_removed = ROW_COUNT;
+        DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
+        DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
+        GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
+        -- Which loaded record missed what goes with the records; the run's counts stay.
+        DELETE FROM student_etl.missing_values m WHERE m.run_id = r.run_id;
+        UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+
+-- ---- rights ----
+INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
+    ('dashboard', 'TABLE student_etl.delivery_quality', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.missing_values_by_column', 'SELECT'),
+    ('analyst', 'TABLE student_etl.missing_values', 'SELECT'),
+    ('analyst', 'TABLE student_etl.run_quality', 'SELECT'),
+    ('analyst', 'TABLE student_etl.run_missing_values', 'SELECT'),
+    ('analyst', 'TABLE student_etl.missing_value_policy', 'SELECT'),
+    ('admin', 'FUNCTION student_etl.set_missing_value_policy(text, text, text)', 'EXECUTE');
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA student_etl FROM PUBLIC;
+REVOKE ALL ON ALL TABLES IN SCHEMA student_etl FROM PUBLIC;
+SELECT student_etl._apply_profile_rights(g.role) FROM student_etl.role_profiles g;
+
+-- reject_issues.rule: a missing value in a column whose policy rejects (missing_value).
+COMMENT ON COLUMN student_etl.reject_issues.rule IS
+    'empty_value, not_a_whole_number, out_of_range, not_yes_or_no, unknown_code, missing_value, wrong_field_count, field_too_long, record_too_long, malformed_quoting, unbalanced_quote (docs/analyst.md).';
+
+-- ---- the quality views' columns described (as src/sql/37_quality.sql) ----
+COMMENT ON COLUMN student_etl.delivery_quality.loaded_at IS 'When the delivery finished loading.';
+COMMENT ON COLUMN student_etl.delivery_quality.rows_read IS 'Records read from the file (count).';
+COMMENT ON COLUMN student_etl.delivery_quality.rows_loaded IS 'Records loaded (count).';
+COMMENT ON COLUMN student_etl.delivery_quality.rows_rejected IS 'Records rejected (count).';
+COMMENT ON COLUMN student_etl.delivery_quality.reject_rate IS 'rows_rejected / rows_read: share 0-1, 4 decimals.';
+COMMENT ON COLUMN student_etl.delivery_quality.rows_with_missing IS 'Loaded records with at least one missing value kept as NULL or defaulted (count).';
+COMMENT ON COLUMN student_etl.delivery_quality.missing_rate IS 'rows_with_missing / rows_loaded: share 0-1, 4 decimals.';
+COMMENT ON COLUMN student_etl.delivery_quality.missing_values IS 'Missing values in all records of the delivery, rejected ones included (count).';
+COMMENT ON COLUMN student_etl.delivery_quality.duplicate_records IS 'Loaded records identical to an earlier record of the same delivery (count).';
+COMMENT ON COLUMN student_etl.delivery_quality.duplicates_complete IS 'false when the delivery had more distinct records than the duplicate check remembers: duplicate_records is then a lower bound.';
+COMMENT ON COLUMN student_etl.delivery_quality.likely_dropouts IS 'Students with g3 = 0 and no absences (count); NULL for a dashboard when between 1 and student_etl.min_group_size - 1.';
+COMMENT ON COLUMN student_etl.missing_values_by_column.loaded_at IS 'When the delivery finished loading.';
+COMMENT ON COLUMN student_etl.missing_values_by_column.column_name IS 'The column (the data dictionary''s name in lower case).';
+COMMENT ON COLUMN student_etl.missing_values_by_column.missing IS 'Missing values of the column in the delivery: kept_null + defaulted + rejected (count).';
+COMMENT ON COLUMN student_etl.missing_values_by_column.kept_null IS 'Missing values kept as NULL, unknown (count).';
+COMMENT ON COLUMN student_etl.missing_values_by_column.defaulted IS 'Missing values replaced by the column''s default (count).';
+COMMENT ON COLUMN student_etl.missing_values_by_column.rejected IS 'Missing values in records rejected for them or for other problems (count).';
+COMMENT ON COLUMN student_etl.missing_values_by_column.missing_share IS 'missing / records read: share 0-1, 4 decimals.';
+
+-- ---- functions of the missing-value policy described; recompute_run_facets was made again ----
+COMMENT ON FUNCTION student_etl._missing_value_problem(text, text, text) IS
+    'Why the loader could not apply a missing-value policy (a default that is no valid value of its column, NULL for one of the 14 required columns), or NULL: the loader''s own check, run when a policy is set.';
+COMMENT ON FUNCTION student_etl._set_missing_value_policy(regrole, text, text, text) IS
+    'set_missing_value_policy() for caller (admin profile): the column''s policy row, checked by _missing_value_problem; NULL action goes back to the shipped policy. Owner only.';
+COMMENT ON FUNCTION student_etl.recompute_run_facets(bigint) IS
+    'The facet cells of a run derived again from the fact table with the SQL rules: to check the cells load() wrote while streaming, or to rebuild them.';
+
+-- ---- every metric documented, again after the views above were made (as src/sql/29_metric_docs.sql) ----
+-- Every metric documented where it is read: definition, unit, NULL handling (the long form is
+-- docs/analyst.md). Views sharing a measure share its text. A per-student metric is NULL when
+-- a value it needs was delivered missing and kept as unknown (07_missing_values.sql); a group
+-- mean divides by the students whose value is known; a measure of a cell withheld from the
+-- caller (suppressed = true, 19_privacy.sql) is NULL, and says so.
+DO $comments$
+DECLARE
+    c record;
+    suppressed_note constant text := ' NULL when suppressed.';
+BEGIN
+    FOR c IN SELECT v.view, v.col, v.doc, v.can_be_withheld
+               FROM (VALUES
+        -- per student
+        ('student_metrics', 'grade_mean', 'Mean of g1, g2, g3: points on the 0-20 scale, 2 decimals.', false),
+        ('student_metrics', 'grade_slope', 'Least-squares change of the grade per period over the three periods, (g3 - g1) / 2: points per period, 1 decimal.', false),
+        ('student_metrics', 'grade_trend', 'improving (g3 - g1 >= 2), declining (<= -2) or stable.', false),
+        ('student_metrics', 'passed', 'g3 >= 10, the pass mark of the 0-20 scale (boolean).', false),
+        ('student_metrics', 'at_risk', 'Any past class failure, or mean of g1 and g2 below 10, or 20 or more absences (boolean).', false),
+        ('student_metrics', 'alcohol_index', 'A week''s alcohol use, (5 * dalc + 2 * walc) / 7, on the 1-5 scale of the dictionary, 2 decimals.', false),
+        ('student_metrics', 'alcohol_level', 'low (alcohol index < 2), moderate (< 3) or high (>= 3).', false),
+        ('student_metrics', 'study_band', 'Weekly study time as the dictionary''s band: <2h, 2-5h, 5-10h, >10h (studytime 1-4).', false),
+        ('student_metrics', 'absence_band', 'none (0 absences), low (1-5), medium (6-15), high (16+).', false),
+        ('student_metrics', 'parent_education_level', 'The higher of medu and fedu (0-4).', false),
+        ('student_metrics', 'parent_education', 'parent_education_level named: none, primary, 5th-9th grade, secondary, higher.', false),
+        ('student_metrics', 'likely_dropout', 'g3 = 0 with no absences: most likely left the course rather than failed it (boolean; NULL when absences is unknown).', false),
+        -- per group (group_trends: every kept delivery; group_metrics: the latest of each subject)
+        ('group_trends', 'run_id', 'The delivery (load_runs row).', false),
+        ('group_trends', 'loaded_at', 'When the delivery finished loading.', false),
+        ('group_trends', 'dimension', 'What groups the students: all, school, sex, address, famsize, pstatus, age, study_time, alcohol_level, absence_band, parent_education.', false),
+        ('group_trends', 'bucket', 'The group within the dimension (all for dimension all).', false),
+        ('group_trends', 'students', 'Students in the group (count).', true),
+        ('group_trends', 'pass_rate', 'Share of the group''s students with g3 >= 10, likely dropouts left out of both sides unless student_etl.pass_rate_includes_dropouts: 0-1, 4 decimals.', true),
+        ('group_trends', 'mean_g1', 'Mean first-period grade over the students whose g1 is known: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_g2', 'Mean second-period grade over the students whose g2 is known: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_grade', 'Mean of the three period grade means over the group: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_absences', 'Mean number of school absences per student whose absences are known, 2 decimals.', true),
+        ('group_trends', 'at_risk_share', 'Share of the students whose at_risk flag is known (student_metrics) that are at risk: 0-1, 4 decimals.', true),
+        ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics) over the students whose dalc and walc are known, 1-5 scale, 2 decimals.', true),
+        ('group_trends', 'likely_dropouts', 'Students with g3 = 0 and no absences (count); shown to a dashboard only when 0 or at least student_etl.min_group_size.', true),
+        ('group_trends', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
+        ('delivery_sequence', 'run_id', 'A kept loaded delivery (load_runs row).', false),
+        ('delivery_sequence', 'loaded_at', 'When it finished loading.', false),
+        ('delivery_sequence', 'previous_run_id', 'The previous kept loaded delivery of the same subject (NULL for the first).', false),
+        ('group_trends', 'previous_run_id', 'The previous kept loaded delivery of the subject (NULL for the first).', false),
+        ('group_trends', 'students_change', 'students minus the same group''s students in the previous delivery (count). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'pass_rate_change', 'pass_rate minus the same group''s in the previous delivery (share points). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'mean_g3_change', 'mean_g3 minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
+        ('group_trends', 'mean_grade_change', 'mean_grade minus the same group''s in the previous delivery (points). NULL if either is withheld or the group is new.', false),
+        ('latest_runs', 'file_path', 'The delivery''s file as given to load().', false),
+        ('latest_runs', 'loaded_at', 'When the delivery finished loading.', false),
+        ('latest_runs', 'rows_loaded', 'Records of the delivery loaded (count).', false),
+        ('run_metrics', 'loaded_at', 'When the delivery finished loading.', false),
+        ('q3_top_father_jobs_by_pstatus', 'rank', 'Position by count, descending; equal counts by job name.', false),
+        ('q5_median_absences_by_famrel_sex', 'famrel_band', 'low (famrel 1-2) or average (famrel 3).', false),
+        ('run_metrics', 'rows_loaded', 'Records of the delivery loaded (count).', false),
+        ('run_metrics', 'rows_rejected', 'Records of the delivery rejected (count).', false),
+        ('run_metrics', 'pass_rate', 'Share of the delivery''s students with g3 >= 10, likely dropouts left out unless student_etl.pass_rate_includes_dropouts: 0-1, 4 decimals.', true),
+        ('run_metrics', 'rows_with_missing', 'Records of the delivery loaded with a missing value kept as unknown (count).', false),
+        ('run_metrics', 'likely_dropouts', 'Students with g3 = 0 and no absences (count); shown to a dashboard only when 0 or at least student_etl.min_group_size.', true),
+        ('run_metrics', 'mean_grade', 'Mean of the three period grades: points 0-20, 2 decimals.', true),
+        ('run_metrics', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
+        ('run_metrics', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),
+        ('run_metrics', 'at_risk_share', 'Share of students flagged at_risk: 0-1, 4 decimals.', true),
+        ('run_metrics', 'suppressed', 'The delivery has fewer than student_etl.min_group_size students: its measures are withheld from you.', false),
+        ('grade_distribution', 'students', 'Students of the school with this final grade g3 (count); grades nobody got have no row.', true),
+        ('grade_distribution', 'suppressed', 'The cell is withheld from you (partition: subject and school).', false),
+        ('q1_mother_jobs_of_young_male_students', 'students', 'Male students under 20 whose mother has this job (count).', true),
+        ('q1_mother_jobs_of_young_male_students', 'suppressed', 'The cell is withheld from you (partition: subject).', false),
+        ('q2_rural_most_frequent_traveltime', 'traveltime', 'The most frequent travel time of rural students (dictionary code 1-4); ties all shown.', true),
+        ('q2_rural_most_frequent_traveltime', 'students', 'Rural students with that travel time (count).', true),
+        ('q2_rural_most_frequent_traveltime', 'suppressed', 'The answer is withheld from you (partition: subject, every travel time).', false),
+        ('q3_top_father_jobs_by_pstatus', 'fjob', 'Father''s job at this rank.', true),
+        ('q3_top_father_jobs_by_pstatus', 'students', 'Students with that father''s job and parents'' status (count).', true),
+        ('q3_top_father_jobs_by_pstatus', 'tied_with_next', 'The next job has the same count (the cut at 3 may split a tie).', true),
+        ('q3_top_father_jobs_by_pstatus', 'suppressed', 'The answer is withheld from you (partition: subject and pstatus, every job).', false),
+        ('q4_most_frequent_failures_by_famsize', 'failures', 'The most frequent number of past class failures (0-4); ties all shown.', true),
+        ('q4_most_frequent_failures_by_famsize', 'students', 'Students of the family size with that number of failures (count).', true),
+        ('q4_most_frequent_failures_by_famsize', 'suppressed', 'The answer is withheld from you (partition: subject and famsize, every number of failures).', false),
+        ('q5_median_absences_by_famrel_sex', 'students', 'Students of the band and sex (count).', true),
+        ('q5_median_absences_by_famrel_sex', 'median_absences', 'Median number of absences, percentile_cont(0.5): the mean of the two middle values for an even count.', true),
+        ('q5_median_absences_by_famrel_sex', 'suppressed', 'The cell is withheld from you (partition: subject and famrel band).', false),
+        -- drift against the previous delivery of the subject
+        ('delivery_drift', 'run_id', 'The delivery (load_runs row).', false),
+        ('delivery_drift', 'previous_run_id', 'The previous kept loaded delivery of the same subject, compared with.', false),
+        ('delivery_drift', 'loaded_at', 'When the delivery finished loading.', false),
+        ('delivery_drift', 'kind', 'students (the number of students), mean (of a numeric column), share (of one code of a coded or yes/no column).', false),
+        ('delivery_drift', 'column_name', 'The column (NULL for kind students).', false),
+        ('delivery_drift', 'code', 'The code, for kind share (yes/no columns as yes and no).', false),
+        ('delivery_drift', 'previous_value', 'In the previous delivery: students (count), the mean (column units) or the share (0-1), 4 decimals.', true),
+        ('delivery_drift', 'current_value', 'In this delivery: students (count), the mean (column units) or the share (0-1), 4 decimals.', true),
+        ('delivery_drift', 'shift', 'current_value - previous_value (students, column units, or share points 0-1), 4 decimals.', true),
+        ('delivery_drift', 'score', 'What the threshold is compared with: students |shift| / previous count; mean |shift| / standard deviation of the previous delivery (Infinity if that is 0 and the mean moved); share |shift|.', true),
+        ('delivery_drift', 'threshold', 'The setting the score is compared with: student_etl.drift_count_threshold (students), drift_mean_threshold (mean), drift_share_threshold (share).', false),
+        ('delivery_drift', 'change', 'appeared (the code is in this delivery only) or vanished (in the previous one only); NULL otherwise.', false),
+        ('delivery_drift', 'flagged', 'score >= threshold, or the code appeared or vanished. NULL when suppressed, unless the code appeared or vanished.', false),
+        ('delivery_drift', 'suppressed', 'The measure is withheld from you: a delivery under student_etl.min_group_size students, or a code with few students in either delivery (and complementary codes of the column).', false),
+        ('delivery_drift_summary', 'flagged_measures', 'Measures of delivery_drift flagged (count; withheld ones not counted).', false),
+        ('delivery_drift_summary', 'flagged_means', 'Means flagged (count).', false),
+        ('delivery_drift_summary', 'flagged_shares', 'Code shares flagged, appeared and vanished codes included (count).', false),
+        ('delivery_drift_summary', 'codes_appeared', 'Codes in this delivery and not in the previous one (count).', false),
+        ('delivery_drift_summary', 'codes_vanished', 'Codes in the previous delivery and not in this one (count).', false),
+        ('delivery_drift_summary', 'student_count_flagged', 'The number of students changed past student_etl.drift_count_threshold. NULL when withheld.', false),
+        ('delivery_drift_summary', 'suppressed_measures', 'Measures withheld from you (count).', false),
+        ('delivery_drift_summary', 'previous_run_id', 'The previous kept loaded delivery of the same subject.', false),
+        ('delivery_drift_summary', 'loaded_at', 'When the delivery finished loading.', false),
+        -- across courses
+        ('course_overlap', 'math_students', 'Current math records (count).', true),
+        ('course_overlap', 'portuguese_students', 'Current Portuguese records (count).', true),
+        ('course_overlap', 'matched_pairs', 'Rows of course_matches: pairs of a math and a Portuguese record agreeing on the 13 attributes (count).', true),
+        ('course_overlap', 'students_in_both', 'Students taking both courses, each once: 1 per unambiguous pair, least(math, Portuguese records) per ambiguous combination (an upper bound there).', true),
+        ('course_overlap', 'students_total', 'Students in either course, each once: math_students + portuguese_students - students_in_both.', true),
+        ('course_overlap', 'suppressed', 'A count is withheld from you (each count is its own cell).', false),
+        ('course_matches', 'math_run_id', 'The math record''s delivery (load_runs row).', false),
+        ('course_matches', 'math_source_line', 'The math record''s physical line in its file.', false),
+        ('course_matches', 'portuguese_run_id', 'The Portuguese record''s delivery (load_runs row).', false),
+        ('course_matches', 'portuguese_source_line', 'The Portuguese record''s physical line in its file.', false),
+        ('course_matches', 'math_g1', 'The math record''s first-period grade: points 0-20.', false),
+        ('course_matches', 'math_g2', 'The math record''s second-period grade: points 0-20.', false),
+        ('course_matches', 'math_g3', 'The math record''s final grade: points 0-20.', false),
+        ('course_matches', 'portuguese_g1', 'The Portuguese record''s first-period grade: points 0-20.', false),
+        ('course_matches', 'portuguese_g2', 'The Portuguese record''s second-period grade: points 0-20.', false),
+        ('course_matches', 'portuguese_g3', 'The Portuguese record''s final grade: points 0-20.', false),
+        ('course_overlap', 'math_run_id', 'The current math delivery (latest_runs).', false),
+        ('course_overlap', 'portuguese_run_id', 'The current Portuguese delivery (latest_runs).', false),
+        ('course_grades', 'bucket', 'The group within the dimension (all for dimension all).', false),
+        ('course_grades', 'dimension', 'What groups the pairs: all, school, sex, address, age.', false),
+        ('course_grades', 'ambiguous', 'Pairs of an ambiguous combination (may join two different students) apart from unambiguous ones (one student each).', false),
+        ('course_grades', 'pairs', 'Matched pairs in the group (count); unambiguous pairs are students.', true),
+        ('course_grades', 'mean_math_g3', 'Mean final math grade of the pairs: points 0-20, 2 decimals.', true),
+        ('course_grades', 'mean_portuguese_g3', 'Mean final Portuguese grade of the pairs: points 0-20, 2 decimals.', true),
+        ('course_grades', 'mean_g3_difference', 'Mean of Portuguese g3 minus math g3 of the same pair: points, 2 decimals (positive: better in Portuguese).', true),
+        ('course_grades', 'passed_both_share', 'Share of pairs with g3 >= 10 in both courses: 0-1, 4 decimals.', true),
+        ('course_grades', 'passed_math_only_share', 'Share of pairs passing math only: 0-1, 4 decimals.', true),
+        ('course_grades', 'passed_portuguese_only_share', 'Share of pairs passing Portuguese only: 0-1, 4 decimals.', true),
+        ('course_grades', 'failed_both_share', 'Share of pairs failing both: 0-1, 4 decimals.', true),
+        ('course_grades', 'suppressed', 'The cell is withheld from you (partition: dimension, both kinds of pairs).', false)
+                    ) AS v(view, col, doc, can_be_withheld)
+    LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.%I.%I IS %L', c.view, c.col,
+                                  c.doc || CASE WHEN c.can_be_withheld THEN suppressed_note ELSE '' END);
+    END LOOP;
+    -- group_metrics is group_trends over the latest deliveries: the same texts.
+    FOR c IN SELECT a.attname, pg_catalog.col_description(a.attrelid, a.attnum) AS doc
+               FROM pg_catalog.pg_attribute a
+              WHERE a.attrelid = 'student_etl.group_trends'::pg_catalog.regclass AND a.attnum > 0
+                AND a.attname IN (SELECT m.attname FROM pg_catalog.pg_attribute m
+                                   WHERE m.attrelid = 'student_etl.group_metrics'::pg_catalog.regclass)
+                AND pg_catalog.col_description(a.attrelid, a.attnum) IS NOT NULL LOOP
+        EXECUTE pg_catalog.format('COMMENT ON COLUMN student_etl.group_metrics.%I IS %L', c.attname, c.doc);
+    END LOOP;
+END
+$comments$;
+
+COMMENT ON VIEW student_etl._group_cells IS
+    'Internal: the group cells of every kept delivery as the caller may see them (small groups withheld below the analyst profile); read by group_trends, group_metrics, run_metrics.';
+COMMENT ON VIEW student_etl.delivery_sequence IS
+    'Every kept (loaded, not purged) delivery with the previous one of its subject: the order of trends and drift.';
+COMMENT ON VIEW student_etl.group_trends IS
+    'Group measures of every kept loaded delivery: one row per run, dimension and bucket (trends per group across deliveries). Cells withheld from dashboards read NULL with suppressed = true.';
+COMMENT ON VIEW student_etl.group_metrics IS
+    'Group measures over the latest loaded delivery of each subject: one row per dimension and bucket. Cells withheld from dashboards read NULL with suppressed = true.';
+COMMENT ON VIEW student_etl.run_metrics IS
+    'Whole-delivery measures per loaded run, over time, with the run''s loaded and rejected record counts.';
+COMMENT ON VIEW student_etl.grade_distribution IS
+    'Students per final grade (g3, 0-20) and school, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.latest_facets IS
+    'The run_facets cells of the latest delivery of each subject (what the questions read).';
+COMMENT ON VIEW student_etl.q1_mother_jobs_of_young_male_students IS
+    'Question 1: the mothers'' jobs of male students under 20, with how many such students, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q2_rural_most_frequent_traveltime IS
+    'Question 2: the most frequent travel time of rural students (ties all shown), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q3_top_father_jobs_by_pstatus IS
+    'Question 3: the top 3 fathers'' jobs per parents'' cohabitation status (equal counts by job name), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q4_most_frequent_failures_by_famsize IS
+    'Question 4: the most frequent number of past failures per family size (ties all shown), latest delivery of each subject.';
+COMMENT ON VIEW student_etl.q5_median_absences_by_famrel_sex IS
+    'Question 5: median absences (percentile_cont 0.5) for low (famrel 1-2) and average (famrel 3) family relationships, by sex, latest delivery of each subject.';
+COMMENT ON VIEW student_etl.latest_runs IS
+    'The latest loaded, not purged delivery of each subject: what "current" means.';
+
+SELECT student_etl._apply_profile_rights(g.role) FROM (SELECT DISTINCT role FROM student_etl.role_profiles) g;

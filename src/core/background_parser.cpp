@@ -187,5 +187,6 @@ std::uint64_t BackgroundParser::bytes_read() const noexcept
 std::uint64_t BackgroundParser::records_read() const noexcept { return parser_.records_read(); }
 std::uint64_t BackgroundParser::records_rejected() const noexcept { return parser_.records_rejected(); }
 char BackgroundParser::delimiter() const noexcept { return parser_.delimiter(); }
+const DeliveryQuality& BackgroundParser::quality() const noexcept { return parser_.quality(); }
 
 }  // namespace student_etl

@@ -105,6 +105,7 @@ struct Parser {
     Parser& operator=(const Parser&) = delete;
 
     ParserOptions opt;
+    DeliveryQuality quality{opt.max_distinct_records};
     std::vector<ParsedRow> rows;
     std::vector<RejectedRow> rejects;
     std::size_t rejects_owned_bytes = 0;   // owned_heap_bytes() of every reject in `rejects`
@@ -503,6 +504,7 @@ struct Parser {
         case RejectRule::OutOfRange:
         case RejectRule::NotYesOrNo:
         case RejectRule::UnknownCode:
+        case RejectRule::MissingValue:
             break;   // a field's rule: convert_field() writes its text
         }
         throw std::logic_error(std::string("no record reason for rule ") + reject_rule_name(rule));
@@ -531,7 +533,7 @@ struct Parser {
             field_too_long = true;
             return;
         }
-        convert_field(binding.slot(index), s, n, opt.ascii_only_raw, row, problems);
+        convert_field(binding.slot(index), s, n, opt.ascii_only_raw, opt.missing, row, problems);
     }
 
     // libcsv ended a record; terminator is its CR/LF, or -1 at end of input.
@@ -546,6 +548,7 @@ struct Parser {
             reject(content);
         } else {
             row.line = record_line;
+            quality.add_row(row);
             rows.push_back(row);
             ++records_read;
         }
@@ -570,6 +573,7 @@ struct Parser {
                                                   opt.ascii_only_raw, opt.max_raw_bytes);
         if (used < content_len)
             r.raw += "...[truncated, " + std::to_string(content_len) + " bytes]";
+        quality.add_reject(r);
         rejects.push_back(std::move(r));
         rejects_owned_bytes += owned_heap_bytes(rejects.back());
         ++records_read;
@@ -731,6 +735,11 @@ std::vector<RejectedRow>& DeliveryParser::rejects() noexcept
 void DeliveryParser::clear_output() noexcept
 {
     impl_->clear_output();
+}
+
+const DeliveryQuality& DeliveryParser::quality() const noexcept
+{
+    return impl_->quality;
 }
 
 std::uint64_t DeliveryParser::records_read() const noexcept

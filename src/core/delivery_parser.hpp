@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "delivery_quality.hpp"   // DeliveryQuality, part of this interface
+#include "missing_values.hpp"     // MissingPolicy, part of this interface
 #include "printable.hpp"      // printable(), part of this interface
 #include "reject_issue.hpp"   // RejectIssue, RejectRule, part of this interface
 #include "schema.hpp"
@@ -36,7 +38,17 @@ struct ParsedRow {
     std::uint64_t line;                  // physical line where the record starts (header is line 1)
     std::int16_t value[kColumnCount];    // in kColumns order. Int: the value; YesNo: 1/0;
                                          // Code: index into that column's codes
+    std::uint64_t missing;               // bit c: column c was delivered missing (kept as NULL or
+                                         // replaced by its default; missing_values.hpp)
+    std::uint64_t nulls;                 // bit c: column c is NULL (value[c] is 0 and means nothing)
 };
+static_assert(kColumnCount <= 64, "one bit per column in ParsedRow::missing");
+
+// Is column c of the row NULL (missing and kept as NULL)?
+inline bool is_null(const ParsedRow& row, int c) noexcept
+{
+    return (row.nulls >> c) & 1U;
+}
 
 struct RejectedRow {
     std::uint64_t line;   // physical line where the record starts
@@ -56,6 +68,9 @@ struct ParserOptions {
                                               // quoted without quotes inside) is split here,
                                               // not by libcsv: the same result, several times
                                               // faster (false only to compare the two)
+    MissingPolicy missing;                    // what counts as missing, and what it becomes
+    std::size_t max_distinct_records = std::size_t{1} << 20;   // duplicate detection: see
+                                              // DeliveryQuality (8 bytes per distinct record)
 };
 
 class DeliveryParser {
@@ -84,6 +99,10 @@ public:
     // Heap bytes held by rows() and rejects() (estimated as in heap_footprint.hpp). Exact as
     // long as output is removed only by clear_output() (after moving it elsewhere, say).
     std::size_t output_bytes() const noexcept;
+
+    // The delivery's quality so far (missing values, duplicates, rule flags): see
+    // delivery_quality.hpp. Complete after finish().
+    const DeliveryQuality& quality() const noexcept;
 
     std::uint64_t records_read() const noexcept;   // data records seen: loaded + rejected
     std::uint64_t records_rejected() const noexcept;

@@ -116,10 +116,14 @@ struct FieldConverter {
     }
 };
 
-}  // namespace
+// The field against its column's domain. Inline in convert_field(): it runs for every field.
+inline bool likely_present(const MissingPolicy& policy, const unsigned char* s, std::size_t n) noexcept
+{
+    return __builtin_expect(!policy.is_missing(s, n), 1);
+}
 
-void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
-                   RejectedRow& problems)
+[[gnu::always_inline]] inline void convert_present(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
+                            RejectedRow& problems)
 {
     FieldConverter field{row, problems, ascii_only, slot, s, n};
     const ColumnSpec& column = kColumns[slot];
@@ -131,6 +135,45 @@ void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_o
     case Kind::Int: field.convert_int(column); break;
     case Kind::YesNo: field.convert_yes_no(); break;
     case Kind::Code: field.convert_code(column); break;
+    }
+}
+
+}  // namespace
+
+void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
+                   RejectedRow& problems)
+{
+    convert_present(slot, s, n, ascii_only, row, problems);
+}
+
+void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, const MissingPolicy& policy,
+                   ParsedRow& row, RejectedRow& problems)
+{
+    if (likely_present(policy, s, n)) {
+        convert_present(slot, s, n, ascii_only, row, problems);
+        return;
+    }
+    const std::uint64_t bit = std::uint64_t{1} << slot;
+    switch (policy.action(slot)) {
+    case MissingAction::Reject:
+        if (n == 0) {
+            convert_present(slot, s, n, ascii_only, row, problems);   // "empty value", as always
+        } else {
+            FieldConverter field{row, problems, ascii_only, slot, s, n};
+            std::string& r = field.fault(RejectRule::MissingValue);
+            r += "missing value ";
+            append_quoted(r, s, n, ascii_only);
+        }
+        return;
+    case MissingAction::KeepNull:
+        row.value[slot] = 0;
+        row.missing |= bit;
+        row.nulls |= bit;
+        return;
+    case MissingAction::UseDefault:
+        row.value[slot] = policy.default_value(slot);
+        row.missing |= bit;
+        return;
     }
 }
 

@@ -11,6 +11,7 @@ const char* reject_rule_name(RejectRule rule) noexcept
     case RejectRule::OutOfRange: return "out_of_range";
     case RejectRule::NotYesOrNo: return "not_yes_or_no";
     case RejectRule::UnknownCode: return "unknown_code";
+    case RejectRule::MissingValue: return "missing_value";
     case RejectRule::WrongFieldCount: return "wrong_field_count";
     case RejectRule::FieldTooLong: return "field_too_long";
     case RejectRule::RecordTooLong: return "record_too_long";

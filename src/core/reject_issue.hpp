@@ -14,13 +14,15 @@
 
 namespace student_etl {
 
-// What a record broke. The first five concern one field, the others the whole record.
+// What a record broke. The first six concern one field, the others the whole record.
 enum class RejectRule : std::uint8_t {
     EmptyValue,        // column "age": empty value
     NotAWholeNumber,   // column "G1": "7.5" is not a whole number
     OutOfRange,        // column "age": 23 is out of range 15..22
     NotYesOrNo,        // column "schoolsup": "maybe" is not yes or no
     UnknownCode,       // column "school": "XX" is not one of GP, MS
+    MissingValue,      // column "school": missing value "NA" (a marker of missing_values.hpp
+                       // in a column whose policy rejects; an empty field stays EmptyValue)
     WrongFieldCount,   // expected 33 fields, found N
     FieldTooLong,      // field longer than N bytes (the field's column is not always known)
     RecordTooLong,     // record longer than N bytes

@@ -1,6 +1,9 @@
 // See student_metrics.hpp.
 #include "student_metrics.hpp"
 
+#include "delivery_quality.hpp"
+#include "missing_values.hpp"
+
 
 namespace student_etl {
 
@@ -34,6 +37,7 @@ const char* const kAlcoholLevels[] = {"low", "moderate", "high"};
 const char* const kAbsenceBands[] = {"none", "low", "medium", "high"};
 const char* const kParentEducation[] = {"none", "primary", "5th-9th grade", "secondary", "higher"};
 const char* const kYesNo[] = {"no", "yes"};
+const char* const kUnknown = "unknown";
 
 // "0" .. "99": labels for integer columns, in static storage.
 const char* number_label(int v)
@@ -48,13 +52,35 @@ const char* number_label(int v)
     return labels[static_cast<std::size_t>(v)].data();
 }
 
+// index = week / 7
+int level_of_week(int week) noexcept
+{
+    return week < 2 * 7 ? 0 : week < 3 * 7 ? 1 : 2;
+}
+
+int band_of_absences(int a) noexcept
+{
+    return a == 0 ? 0 : a <= 5 ? 1 : a <= 15 ? 2 : 3;
+}
+
 enum class DimKind : std::uint8_t { Column, StudyBand, AlcoholLevel, AbsenceBand, ParentEducation };
 
 struct Dim {
     DimKind kind;
-    int column;   // DimKind::Column only
+    int column;       // DimKind::Column only
+    int known_cells;  // the values a known key takes
+    int cells;        // known_cells, plus a last one, "unknown", for a key that can be NULL
 
-    int cardinality() const
+    // Worked out once, when the facets are built: add() runs per row and facet.
+    Dim(DimKind k, int c) : kind(k), column(c), known_cells(count_known()), cells(known_cells + (nullable() ? 1 : 0)) {}
+
+    bool nullable() const
+    {
+        return kind == DimKind::Column ? !column_required(column) : kind != DimKind::ParentEducation;
+    }
+    int cardinality() const noexcept { return cells; }
+    int known_cardinality() const noexcept { return known_cells; }
+    int count_known() const
     {
         switch (kind) {
         case DimKind::StudyBand: return 4;
@@ -71,20 +97,44 @@ struct Dim {
         }
         return 1;
     }
+    // The cell of the row's key; kMayBeNull false: the row has no NULL (the common case,
+    // without a check per key).
+    template <bool kMayBeNull>
     int index(const ParsedRow& row) const noexcept
     {
+        if constexpr (kMayBeNull) {
+            const int i = known_index(row);
+            return i < 0 ? known_cardinality() : i;   // unknown: the extra cell
+        } else {
+            switch (kind) {
+            case DimKind::StudyBand: return row.value[C().studytime] - 1;
+            case DimKind::AlcoholLevel: return level_of_week(5 * row.value[C().dalc] + 2 * row.value[C().walc]);
+            case DimKind::AbsenceBand: return band_of_absences(row.value[C().absences]);
+            case DimKind::ParentEducation: return parent_education(row);
+            case DimKind::Column: break;
+            }
+            const ColumnSpec& s = kColumns[column];
+            return s.kind == Kind::Int ? row.value[column] - s.min : row.value[column];
+        }
+    }
+    int known_index(const ParsedRow& row) const noexcept
+    {
         switch (kind) {
-        case DimKind::StudyBand: return row.value[C().studytime] - 1;
+        case DimKind::StudyBand: return is_null(row, C().studytime) ? -1 : row.value[C().studytime] - 1;
         case DimKind::AlcoholLevel: return alcohol_level(row);
         case DimKind::AbsenceBand: return absence_band(row);
         case DimKind::ParentEducation: return parent_education(row);
         case DimKind::Column: break;
         }
+        if (is_null(row, column))
+            return -1;
         const ColumnSpec& s = kColumns[column];
         return s.kind == Kind::Int ? row.value[column] - s.min : row.value[column];
     }
     const char* label(int i) const
     {
+        if (i == known_cardinality())
+            return kUnknown;
         switch (kind) {
         case DimKind::StudyBand: return kStudyBands[i];
         case DimKind::AlcoholLevel: return kAlcoholLevels[i];
@@ -102,8 +152,8 @@ struct Dim {
     }
 };
 
-Dim column(int c) { return Dim{DimKind::Column, c}; }
-Dim derived(DimKind k) { return Dim{k, -1}; }
+Dim column(int c) { return Dim(DimKind::Column, c); }
+Dim derived(DimKind k) { return Dim(k, -1); }
 
 struct FacetSpec {
     const char* name;
@@ -149,28 +199,36 @@ const std::vector<FacetSpec>& facets()
 
 }  // namespace
 
-bool at_risk(const ParsedRow& row) noexcept
+Risk risk_of(const ParsedRow& row) noexcept
 {
     const Columns& c = C();
-    return row.value[c.failures] > 0 || row.value[c.g1] + row.value[c.g2] < 2 * kPassMark ||
-           row.value[c.absences] >= kRiskAbsences;
+    // Each condition: 1 true, 0 false, -1 unknown.
+    const int failing = is_null(row, c.failures) ? -1 : row.value[c.failures] > 0;
+    const int pace = is_null(row, c.g1) || is_null(row, c.g2) ? -1 : row.value[c.g1] + row.value[c.g2] < 2 * kPassMark;
+    const int absent = is_null(row, c.absences) ? -1 : row.value[c.absences] >= kRiskAbsences;
+    if (failing == 1 || pace == 1 || absent == 1)
+        return Risk::Yes;
+    if (failing == 0 && pace == 0 && absent == 0)
+        return Risk::No;
+    return Risk::Unknown;
 }
 
 int alcohol_week(const ParsedRow& row) noexcept
 {
+    if (is_null(row, C().dalc) || is_null(row, C().walc))
+        return -1;
     return 5 * row.value[C().dalc] + 2 * row.value[C().walc];
 }
 
 int alcohol_level(const ParsedRow& row) noexcept
 {
-    const int week = alcohol_week(row);   // index = week / 7
-    return week < 2 * 7 ? 0 : week < 3 * 7 ? 1 : 2;
+    const int week = alcohol_week(row);
+    return week < 0 ? -1 : level_of_week(week);
 }
 
 int absence_band(const ParsedRow& row) noexcept
 {
-    const int a = row.value[C().absences];
-    return a == 0 ? 0 : a <= 5 ? 1 : a <= 15 ? 2 : 3;
+    return is_null(row, C().absences) ? -1 : band_of_absences(row.value[C().absences]);
 }
 
 int parent_education(const ParsedRow& row) noexcept
@@ -181,30 +239,67 @@ int parent_education(const ParsedRow& row) noexcept
 
 RunAggregates::RunAggregates()
 {
-    for (const FacetSpec& f : facets())
-        sums_.emplace_back(static_cast<std::size_t>(f.cells()), CellSums{});
+    for (const FacetSpec& f : facets()) {
+        common_.emplace_back(static_cast<std::size_t>(f.cells()), Common{});
+        rare_.emplace_back(static_cast<std::size_t>(f.cells()), Rare{});
+    }
 }
 
 void RunAggregates::add(const ParsedRow& row) noexcept
 {
+    if (row.nulls == 0)
+        add_cells<false>(row);
+    else
+        add_cells<true>(row);
+}
+
+template <bool kMayBeNull>
+void RunAggregates::add_cells(const ParsedRow& row) noexcept
+{
     const Columns& c = C();
+    // G3 is never NULL (missing_values.hpp: a missing G3 is rejected or defaulted).
     const bool passed = row.value[c.g3] >= kPassMark;
-    const bool risk = at_risk(row);
-    const int week = alcohol_week(row);
+    Risk risk;
+    int week;
+    bool dropout;
+    if constexpr (kMayBeNull) {
+        risk = risk_of(row);
+        week = alcohol_week(row);
+        dropout = likely_dropout(row);
+    } else {   // the same rules, for a row without NULL
+        risk = row.value[c.failures] > 0 || row.value[c.g1] + row.value[c.g2] < 2 * kPassMark ||
+               row.value[c.absences] >= kRiskAbsences ? Risk::Yes : Risk::No;
+        week = 5 * row.value[c.dalc] + 2 * row.value[c.walc];
+        dropout = row.value[c.g3] == 0 && row.value[c.absences] == 0;
+    }
+    const bool g1 = !is_null(row, c.g1), g2 = !is_null(row, c.g2), absences = !is_null(row, c.absences);
+    // Unknown values are counted (known = students - unknown, in cells()), apart, and only for
+    // the rare row that has one: a complete row -- nearly every row -- costs what it cost
+    // before NULLs existed.
+    const bool rare = row.nulls != 0 || dropout;
     const auto& specs = facets();
     for (std::size_t f = 0; f < specs.size(); ++f) {
         int cell = 0;
         for (const Dim& d : specs[f].dims)
-            cell = cell * d.cardinality() + d.index(row);
-        CellSums& s = sums_[f][static_cast<std::size_t>(cell)];
+            cell = cell * d.cardinality() + d.template index<kMayBeNull>(row);
+        Common& s = common_[f][static_cast<std::size_t>(cell)];
         s.students += 1;
         s.passed += passed;
-        s.at_risk += risk;
-        s.sum_g1 += row.value[c.g1];
-        s.sum_g2 += row.value[c.g2];
+        s.at_risk += risk == Risk::Yes;
+        s.sum_g1 += g1 ? row.value[c.g1] : 0;   // a NULL's value is 0 anyway: explicit all the same
+        s.sum_g2 += g2 ? row.value[c.g2] : 0;
         s.sum_g3 += row.value[c.g3];
-        s.sum_absences += row.value[c.absences];
-        s.sum_alcohol_week += week;
+        s.sum_absences += absences ? row.value[c.absences] : 0;
+        s.sum_alcohol_week += week >= 0 ? week : 0;
+        if (rare) {
+            Rare& r = rare_[f][static_cast<std::size_t>(cell)];
+            r.unknown_at_risk += risk == Risk::Unknown;
+            r.unknown_g1 += !g1;
+            r.unknown_g2 += !g2;
+            r.unknown_absences += !absences;
+            r.unknown_alcohol += week < 0;
+            r.likely_dropouts += dropout;
+        }
     }
 }
 
@@ -214,10 +309,16 @@ std::vector<FacetCell> RunAggregates::cells() const
     const auto& specs = facets();
     for (std::size_t f = 0; f < specs.size(); ++f) {
         const FacetSpec& spec = specs[f];
-        for (std::size_t cell = 0; cell < sums_[f].size(); ++cell) {
-            if (sums_[f][cell].students == 0)
+        for (std::size_t cell = 0; cell < common_[f].size(); ++cell) {
+            const Common& c = common_[f][cell];
+            const Rare& r = rare_[f][cell];
+            if (c.students == 0)
                 continue;
-            FacetCell fc{spec.name, {"", "", ""}, sums_[f][cell]};
+            const CellSums sums{c.students, c.passed, c.at_risk, c.sum_g1, c.sum_g2, c.sum_g3, c.sum_absences,
+                                c.sum_alcohol_week, c.students - r.unknown_g1, c.students - r.unknown_g2,
+                                c.students - r.unknown_absences, c.students - r.unknown_alcohol,
+                                c.students - r.unknown_at_risk, r.likely_dropouts};
+            FacetCell fc{spec.name, {"", "", ""}, sums};
             int rest = static_cast<int>(cell);
             for (int d = static_cast<int>(spec.dims.size()) - 1; d >= 0; --d) {
                 const int card = spec.dims[d].cardinality();

@@ -31,8 +31,9 @@ Datum load_impl(FunctionCallInfo fcinfo)
         Int64GetDatum(static_cast<int64>(outcome.counts.rows_read)),
         Int64GetDatum(static_cast<int64>(outcome.counts.rows_loaded)),
         Int64GetDatum(static_cast<int64>(outcome.counts.rows_rejected)),
+        Int64GetDatum(static_cast<int64>(outcome.counts.rows_with_missing)),
     };
-    bool nulls[] = {false, false, false, false, false, false};
+    bool nulls[] = {false, false, false, false, false, false, false};
     return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
 

@@ -8,6 +8,7 @@
 #include "delivery_file.hpp"
 #include "background_parser.hpp"
 #include "guard.hpp"
+#include "quality.hpp"
 #include "settings.hpp"
 #include "student_rows.hpp"
 #include "student_metrics.hpp"
@@ -48,7 +49,9 @@ const TargetColumn kFacetColumns[] = {
     int8_column("run_id"), text_column("subject"), text_column("facet"), text_column("key1"), text_column("key2"),
     text_column("key3"), int8_column("students"), int8_column("passed"), int8_column("at_risk"),
     int8_column("sum_g1"), int8_column("sum_g2"), int8_column("sum_g3"), int8_column("sum_absences"),
-    int8_column("sum_alcohol_week")};
+    int8_column("sum_alcohol_week"), int8_column("known_g1"), int8_column("known_g2"),
+    int8_column("known_absences"), int8_column("known_alcohol"), int8_column("known_at_risk"),
+    int8_column("likely_dropouts")};
 constexpr int kFacetColumnCount = sizeof kFacetColumns / sizeof kFacetColumns[0];
 
 // The subject argument, normalised, or the one the file name implies.
@@ -119,14 +122,17 @@ void write_rejects(const ParsedBatch* parsed, BulkWriter* records, BulkWriter* i
     }
 }
 
-void write_rows(const ParsedBatch* parsed, BulkWriter* writer, const StudentDatums* datums)
+void write_rows(const ParsedBatch* parsed, BulkWriter* writer, const StudentDatums* datums,
+                BulkWriter* missing_values, int64 run_id)
 {
     Datum values[64];
-    bool nulls[64] = {};
+    bool nulls[64];
     Assert(kStudentColumnCount <= 64);
     for (const ParsedRow& row : parsed->rows) {
-        fill_student_row(datums, row, values);
+        fill_student_row(datums, row, values, nulls);
         bulk_writer_add(writer, values, nulls);
+        if (unlikely(row.missing != 0))
+            write_missing_values(row, missing_values, run_id);
     }
 }
 
@@ -148,6 +154,9 @@ void write_facets(const RunAggregates* aggregates, const char* subject, int64 ru
             Int64GetDatum(cell.sums.students), Int64GetDatum(cell.sums.passed), Int64GetDatum(cell.sums.at_risk),
             Int64GetDatum(cell.sums.sum_g1), Int64GetDatum(cell.sums.sum_g2), Int64GetDatum(cell.sums.sum_g3),
             Int64GetDatum(cell.sums.sum_absences), Int64GetDatum(cell.sums.sum_alcohol_week),
+            Int64GetDatum(cell.sums.known_g1), Int64GetDatum(cell.sums.known_g2),
+            Int64GetDatum(cell.sums.known_absences), Int64GetDatum(cell.sums.known_alcohol),
+            Int64GetDatum(cell.sums.known_at_risk), Int64GetDatum(cell.sums.likely_dropouts),
         };
         MemoryContextSwitchTo(old);
         const bool nulls[kFacetColumnCount] = {};
@@ -172,6 +181,9 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     trust_validated_checks(facts);
     BulkWriter* rejects = bulk_writer_open("rejected_rows", kRejectColumns, kRejectColumnCount, kSmallBatchRows);
     BulkWriter* issues = bulk_writer_open("reject_issues", kIssueColumns, kIssueColumnCount, kSmallBatchRows);
+    BulkWriter* missing_values = open_missing_values_writer();
+    ParserOptions* options = build_parser_options(load_memory);
+    options->ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
 
     // Visible in pg_stat_progress_copy, like COPY FROM a file.
     pgstat_progress_start_command(PROGRESS_COMMAND_COPY, bulk_writer_relid(facts));
@@ -183,10 +195,8 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     // Started last: from here on the thread reads and sums the run's metrics while this
     // backend writes. Owned by load_memory (after the aggregates, so destroyed before them):
     // an error or a cancel below stops and joins it when the memory goes.
-    ParserOptions options;
-    options.ascii_only_raw = GetDatabaseEncoding() != PG_UTF8;
     BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser", file->fd,
-                                                               options, kReadChunk, ParseQueueLimits{}, aggregates);
+                                                               *options, kReadChunk, ParseQueueLimits{}, aggregates);
     uint64 rejected = 0;
     for (;;) {
         CHECK_FOR_INTERRUPTS();
@@ -200,7 +210,7 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
                 break;
             continue;
         }
-        write_rows(parsed, facts, datums);
+        write_rows(parsed, facts, datums, missing_values, run_id);
         write_rejects(parsed, rejects, issues, run_id);
         rejected += parsed->rejects.size();
         const int keys[] = {PROGRESS_COPY_BYTES_PROCESSED, PROGRESS_COPY_TUPLES_PROCESSED,
@@ -216,12 +226,15 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     counts.rows_read = parser->records_read();
     counts.rows_rejected = parser->records_rejected();
     counts.delimiter = parser->delimiter();
+    counts.rows_with_missing = parser->quality().rows_with_missing();
     bulk_writer_close(facts);
     bulk_writer_close(rejects);
     bulk_writer_close(issues);
+    bulk_writer_close(missing_values);
     counts.rows_loaded = bulk_writer_rows(facts);
     pgstat_progress_end_command();
     write_facets(aggregates, subject, run_id);
+    write_run_quality(parser->quality(), run_id);
 
     MemoryContextSwitchTo(old);
     MemoryContextDelete(load_memory);   // joins the parser thread, frees the C++ objects

@@ -27,6 +27,8 @@ double drift_mean_threshold = 0.2;
 double drift_share_threshold = 0.05;
 double drift_count_threshold = 0.1;
 bool worker_registered = false;
+char* missing_value_markers = nullptr;
+bool pass_rate_includes_dropouts = false;
 
 namespace {
 
@@ -58,6 +60,22 @@ bool check_absolute_or_empty(char** newval, void** /*extra*/, GucSource /*source
     return true;
 }
 
+// A marker of 64 bytes or more would never match (missing_values.hpp): refuse it.
+bool check_missing_value_markers(char** newval, void** /*extra*/, GucSource /*source*/)
+{
+    const char* p = *newval;
+    while (p && *p) {
+        const char* comma = std::strchr(p, ',');
+        const size_t len = comma ? static_cast<size_t>(comma - p) : std::strlen(p);
+        if (len >= 64) {
+            GUC_check_errdetail("Every marker in student_etl.missing_value_markers must be shorter than 64 bytes.");
+            return false;
+        }
+        p = comma ? comma + 1 : nullptr;
+    }
+    return true;
+}
+
 }  // namespace
 }  // namespace student_etl::pg
 
@@ -82,6 +100,20 @@ void _PG_init(void)
         "student_etl.insert_batch_rows",
         "Rows written per multi-insert batch by student_etl.load().",
         nullptr, &insert_batch_rows, 1000, 1, 100000, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+
+    DefineCustomStringVariable(
+        "student_etl.missing_value_markers",
+        "Field texts that count as a missing value, besides the empty field.",
+        "Comma-separated, each trimmed of spaces and matched whole and case-insensitively. What a "
+        "missing value becomes is set per column in student_etl.missing_value_policy.",
+        &missing_value_markers, "NA,N/A,null,?", PGC_SUSET, 0, check_missing_value_markers, nullptr, nullptr);
+
+    DefineCustomBoolVariable(
+        "student_etl.pass_rate_includes_dropouts",
+        "Count likely dropouts (G3 = 0 with absences = 0) in pass rates.",
+        "Off: the metrics views leave them out of pass rates (they left rather than failed); "
+        "their number is shown beside (likely_dropouts).",
+        &pass_rate_includes_dropouts, false, PGC_USERSET, 0, nullptr, nullptr, nullptr);
 
 
     DefineCustomStringVariable(

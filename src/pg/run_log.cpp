@@ -64,18 +64,19 @@ int64 insert_run(const DeliveryFile* file, const char* subject, const char* stat
 void finish_run(int64 run_id, const RunCounts& counts)
 {
     char delimiter[2] = {counts.delimiter, '\0'};
-    Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID};
+    Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, INT8OID};
     Datum values[] = {
         Int64GetDatum(run_id),
         Int64GetDatum(static_cast<int64>(counts.rows_read)),
         Int64GetDatum(static_cast<int64>(counts.rows_loaded)),
         Int64GetDatum(static_cast<int64>(counts.rows_rejected)),
         CStringGetTextDatum(delimiter),
+        Int64GetDatum(static_cast<int64>(counts.rows_with_missing)),
     };
     run_sql("UPDATE student_etl.load_runs SET status = 'loaded', rows_read = $2, rows_loaded = $3,"
-            " rows_rejected = $4, delimiter = $5, finished_at = clock_timestamp()"
+            " rows_rejected = $4, delimiter = $5, rows_with_missing = $6, finished_at = clock_timestamp()"
             " WHERE run_id = $1",
-            SqlArgs{5, types, values, nullptr}, SPI_OK_UPDATE);
+            SqlArgs{6, types, values, nullptr}, SPI_OK_UPDATE);
 }
 
 int64 insert_failed_run(const FailedRun& f)

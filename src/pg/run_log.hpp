@@ -15,6 +15,7 @@ struct RunCounts {
     uint64 rows_read;
     uint64 rows_loaded;
     uint64 rows_rejected;
+    uint64 rows_with_missing;   // loaded with a missing value (kept as NULL or defaulted)
     char delimiter;   // 0 when no header was read
 };
 

@@ -9,6 +9,10 @@ extern char* allowed_dirs;
 extern int insert_batch_rows;
 // Smallest group whose measures a dashboard viewer sees (student_etl._min_group_size()).
 extern int min_group_size;
+// Comma-separated field texts that count as missing besides the empty field (missing_values.hpp).
+extern char* missing_value_markers;
+// Likely dropouts (G3 = 0, absences = 0) count in pass rates (read by the metrics views).
+extern bool pass_rate_includes_dropouts;
 
 }  // namespace student_etl::pg
 

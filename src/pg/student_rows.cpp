@@ -2,7 +2,11 @@
 //   grade_mean   = round((g1 + g2 + g3) / 3, 2)   numeric(4,2)
 //   passed       = g3 >= 10                        boolean
 //   grade_change = g3 - g1                         smallint
+// A value kept as NULL (missing_values.hpp) is written as NULL, and so is a derived column
+// that needs it (grade_mean without G1 or G2, grade_change without G1); G3 is never NULL.
 #include "student_rows.hpp"
+
+#include "missing_values.hpp"
 
 extern "C" {
 #include "catalog/pg_type_d.h"
@@ -43,21 +47,25 @@ constexpr int32 kGradeMeanTypmod = ((4 << 16) | 2) + VARHDRSZ;
 constexpr TargetColumn text_column(const char* name) { return TargetColumn{name, TEXTOID, -1, false}; }
 constexpr TargetColumn small_column(const char* name) { return TargetColumn{name, INT2OID, -1, false}; }
 constexpr TargetColumn bool_column(const char* name) { return TargetColumn{name, BOOLOID, -1, false}; }
+// Columns a missing value may leave NULL (missing_values.hpp: all but the 14 required).
+constexpr TargetColumn text_or_null(const char* name) { return TargetColumn{name, TEXTOID, -1, true}; }
+constexpr TargetColumn small_or_null(const char* name) { return TargetColumn{name, INT2OID, -1, true}; }
+constexpr TargetColumn bool_or_null(const char* name) { return TargetColumn{name, BOOLOID, -1, true}; }
 
 }  // namespace
 
 const TargetColumn kStudentColumns[] = {
     text_column("school"), text_column("sex"), small_column("age"), text_column("address"),
     text_column("famsize"), text_column("pstatus"), small_column("medu"), small_column("fedu"),
-    text_column("mjob"), text_column("fjob"), text_column("reason"), text_column("guardian"),
-    small_column("traveltime"), small_column("studytime"), small_column("failures"),
-    bool_column("schoolsup"), bool_column("famsup"), bool_column("paid"), bool_column("activities"),
-    bool_column("nursery"), bool_column("higher"), bool_column("internet"), bool_column("romantic"),
-    small_column("famrel"), small_column("freetime"), small_column("goout"), small_column("dalc"),
-    small_column("walc"), small_column("health"), small_column("absences"), small_column("g1"),
-    small_column("g2"), small_column("g3"),
-    TargetColumn{"subject", TEXTOID, -1, false, true}, TargetColumn{"grade_mean", NUMERICOID, kGradeMeanTypmod, false},
-    bool_column("passed"), small_column("grade_change"), TargetColumn{"run_id", INT8OID, -1, false, true},
+    text_column("mjob"), text_column("fjob"), text_column("reason"), text_or_null("guardian"),
+    small_or_null("traveltime"), small_or_null("studytime"), small_or_null("failures"),
+    bool_or_null("schoolsup"), bool_or_null("famsup"), bool_or_null("paid"), bool_or_null("activities"),
+    bool_column("nursery"), bool_or_null("higher"), bool_column("internet"), bool_or_null("romantic"),
+    small_or_null("famrel"), small_or_null("freetime"), small_or_null("goout"), small_or_null("dalc"),
+    small_or_null("walc"), small_or_null("health"), small_or_null("absences"), small_or_null("g1"),
+    small_or_null("g2"), small_column("g3"),
+    TargetColumn{"subject", TEXTOID, -1, false, true}, TargetColumn{"grade_mean", NUMERICOID, kGradeMeanTypmod, true},
+    bool_column("passed"), small_or_null("grade_change"), TargetColumn{"run_id", INT8OID, -1, false, true},
     TargetColumn{"source_line", INT8OID, -1, false},
 };
 const int kStudentColumnCount = kEnd;
@@ -66,6 +74,8 @@ static_assert(sizeof kStudentColumns / sizeof kStudentColumns[0] == kEnd, "one c
 StudentDatums* build_student_datums(const char* subject, int64 run_id)
 {
     Assert(kColumns[kG1].name == "g1" && kColumns[kG3].name == "g3");
+    for (int c = 0; c < kColumnCount; ++c)
+        Assert(kStudentColumns[c].may_be_null == !column_required(c));
     auto* d = static_cast<StudentDatums*>(palloc0(sizeof(StudentDatums)));
     for (int c = 0; c < kColumnCount; ++c) {
         const ColumnSpec& spec = kColumns[c];
@@ -87,9 +97,14 @@ StudentDatums* build_student_datums(const char* subject, int64 run_id)
     return d;
 }
 
-void fill_student_row(const StudentDatums* d, const ParsedRow& row, Datum* values)
+void fill_student_row(const StudentDatums* d, const ParsedRow& row, Datum* values, bool* nulls)
 {
     for (int c = 0; c < kColumnCount; ++c) {
+        nulls[c] = is_null(row, c);
+        if (nulls[c]) {
+            values[c] = (Datum) 0;
+            continue;
+        }
         std::int16_t v = row.value[c];
         switch (kColumns[c].kind) {
         case Kind::Code: values[c] = d->code[c][v]; break;
@@ -97,14 +112,22 @@ void fill_student_row(const StudentDatums* d, const ParsedRow& row, Datum* value
         case Kind::Int: values[c] = Int16GetDatum(v); break;
         }
     }
+    const bool g1_null = is_null(row, kG1), g2_null = is_null(row, kG1 + 1);
     const int g1 = row.value[kG1];
-    const int g3 = row.value[kG3];
+    const int g3 = row.value[kG3];   // never NULL: column_required()
+    Assert(!is_null(row, kG3));
     values[kSubject] = d->subject;
-    values[kGradeMean] = d->grade_mean[g1 + row.value[kG1 + 1] + g3];
+    nulls[kSubject] = false;
+    nulls[kGradeMean] = g1_null || g2_null;
+    values[kGradeMean] = nulls[kGradeMean] ? (Datum) 0 : d->grade_mean[g1 + row.value[kG1 + 1] + g3];
     values[kPassed] = BoolGetDatum(g3 >= kPassGrade);
-    values[kGradeChange] = Int16GetDatum(static_cast<int16>(g3 - g1));
+    nulls[kPassed] = false;
+    nulls[kGradeChange] = g1_null;
+    values[kGradeChange] = g1_null ? (Datum) 0 : Int16GetDatum(static_cast<int16>(g3 - g1));
     values[kRunId] = d->run_id;
+    nulls[kRunId] = false;
     values[kSourceLine] = Int64GetDatum(static_cast<int64>(row.line));
+    nulls[kSourceLine] = false;
 }
 
 }  // namespace student_etl::pg

@@ -21,6 +21,7 @@ struct StudentDatums;
 
 StudentDatums* build_student_datums(const char* subject, int64 run_id);
 
-void fill_student_row(const StudentDatums* datums, const ParsedRow& row, Datum* values);
+// values and nulls: kStudentColumnCount entries each.
+void fill_student_row(const StudentDatums* datums, const ParsedRow& row, Datum* values, bool* nulls);
 
 }  // namespace student_etl::pg

@@ -18,6 +18,8 @@ CREATE TABLE student_etl.load_runs (
     started_at     timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     finished_at    timestamptz,
     purged_at      timestamptz CONSTRAINT load_runs_purged_only_if_loaded CHECK (purged_at IS NULL OR status = 'loaded'),
+    rows_with_missing bigint NOT NULL DEFAULT 0,
+    CONSTRAINT load_runs_missing_within_loaded CHECK (rows_with_missing <= rows_loaded),
     CHECK (rows_read = rows_loaded + rows_rejected),
     CHECK ((status = 'skipped') = (duplicate_of IS NOT NULL)),
     -- A failed file may not have been resolved, sized or read; every other run has all three.
@@ -40,6 +42,8 @@ COMMENT ON COLUMN student_etl.load_runs.duplicate_of IS
 COMMENT ON COLUMN student_etl.load_runs.error IS 'For failed runs (background worker only): the error text.';
 COMMENT ON COLUMN student_etl.load_runs.purged_at IS
     'When student_etl.purge() removed this loaded run''s rows, rejects and facet cells; the audit row stays.';
+COMMENT ON COLUMN student_etl.load_runs.rows_with_missing IS
+    'Loaded records with at least one missing value, kept as NULL or replaced by a default (student_etl.missing_value_policy); part of rows_loaded.';
 COMMENT ON COLUMN student_etl.load_runs.loaded_by IS
     'The role the delivery was loaded for: who called load(), or the owner of the queued job. Set by the extension, never by a user.';
 

@@ -26,6 +26,6 @@ CREATE TABLE student_etl.reject_issues (
 COMMENT ON TABLE student_etl.reject_issues IS
     'One row per problem of a rejected record: column (null for a record-level problem such as a wrong field count), rule, and the delivered value (printable, capped).';
 COMMENT ON COLUMN student_etl.reject_issues.rule IS
-    'empty_value, not_a_whole_number, out_of_range, not_yes_or_no, unknown_code, wrong_field_count, field_too_long, record_too_long, malformed_quoting, unbalanced_quote (docs/analyst.md).';
+    'empty_value, not_a_whole_number, out_of_range, not_yes_or_no, unknown_code, missing_value, wrong_field_count, field_too_long, record_too_long, malformed_quoting, unbalanced_quote (docs/analyst.md).';
 
 SELECT pg_catalog.pg_extension_config_dump('student_etl.reject_issues', '');

@@ -1,6 +1,8 @@
 -- The analysts' five questions, answered over the latest load of each subject (latest_runs)
 -- from the pre-aggregated cross-tabs in run_facets, so they cost the same at any volume.
 -- README ("The five questions") has the answers for the sample and the rules for ties.
+-- Students whose value a question needs is unknown (NULL, key 'unknown' in run_facets) are
+-- left out of that question: an unknown travel time is no travel time.
 
 -- Cells of one question facet for the latest load of each subject.
 CREATE VIEW student_etl.latest_facets AS
@@ -47,9 +49,11 @@ SELECT subject, CASE WHEN NOT suppressed THEN traveltime END AS traveltime,
                row_number() OVER (PARTITION BY subject ORDER BY students, key2)
                    <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject)) AS suppressed
           FROM student_etl.latest_facets
-         WHERE facet = 'q2_address_traveltime' AND key1 = 'R') t
+         WHERE facet = 'q2_address_traveltime' AND key1 = 'R' AND key2 <> 'unknown') t
  WHERE rnk = 1
  ORDER BY subject, traveltime;
+COMMENT ON VIEW student_etl.q2_rural_most_frequent_traveltime IS
+    'Latest load of each subject: the most frequent travel time of rural students (ties all shown); students with an unknown (NULL) travel time are left out.';
 
 -- 3. The top 3 father's jobs per parents' cohabitation status. rank is the position by count
 -- (descending); jobs with equal counts are ordered by name, so the cut at 3 is deterministic;
@@ -80,9 +84,11 @@ SELECT subject, famsize, CASE WHEN NOT suppressed THEN failures END AS failures,
                row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
                    <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
           FROM student_etl.latest_facets
-         WHERE facet = 'q4_famsize_failures') t
+         WHERE facet = 'q4_famsize_failures' AND key2 <> 'unknown') t
  WHERE rnk = 1
  ORDER BY subject, famsize, failures;
+COMMENT ON VIEW student_etl.q4_most_frequent_failures_by_famsize IS
+    'Latest load of each subject: the most frequent number of past failures per family size (ties all shown); students with unknown (NULL) failures are left out.';
 
 -- 5. Median absences for low (famrel 1-2) and average (famrel 3) family relationships, by sex.
 -- The median is percentile_cont(0.5) -- the mean of the values at 0-based positions
@@ -94,7 +100,8 @@ WITH histogram AS (
     SELECT subject, CASE WHEN key1::int <= 2 THEN 'low' ELSE 'average' END AS famrel_band,
            key2 AS sex, key3::int AS absences, sum(students) AS n
       FROM student_etl.latest_facets
-     WHERE facet = 'q5_famrel_sex_absences' AND key1::int <= 3
+     WHERE facet = 'q5_famrel_sex_absences' AND key3 <> 'unknown'
+       AND CASE WHEN key1 <> 'unknown' THEN key1::int END <= 3
      GROUP BY 1, 2, 3, 4
 ), positioned AS (
     SELECT h.*,
@@ -118,3 +125,5 @@ SELECT subject, famrel_band, sex, CASE WHEN NOT suppressed THEN students END AS 
        CASE WHEN NOT suppressed THEN median_absences END AS median_absences, suppressed
   FROM cells
  ORDER BY subject, famrel_band DESC, sex;
+COMMENT ON VIEW student_etl.q5_median_absences_by_famrel_sex IS
+    'Latest load of each subject: median absences (percentile_cont 0.5) by family relationship band (low: famrel 1-2, average: 3) and sex; students with unknown (NULL) famrel or absences are left out, and students counts only those known.';

@@ -1,7 +1,8 @@
 -- Every metric documented where it is read: definition, unit, NULL handling (the long form is
--- docs/analyst.md). Views sharing a measure share its text. Per-student metrics are never NULL
--- (every input column is NOT NULL); a measure of a cell withheld from the caller
--- (suppressed = true, 19_privacy.sql) is NULL, and says so.
+-- docs/analyst.md). Views sharing a measure share its text. A per-student metric is NULL when
+-- a value it needs was delivered missing and kept as unknown (07_missing_values.sql); a group
+-- mean divides by the students whose value is known; a measure of a cell withheld from the
+-- caller (suppressed = true, 19_privacy.sql) is NULL, and says so.
 DO $comments$
 DECLARE
     c record;
@@ -21,20 +22,22 @@ BEGIN
         ('student_metrics', 'absence_band', 'none (0 absences), low (1-5), medium (6-15), high (16+).', false),
         ('student_metrics', 'parent_education_level', 'The higher of medu and fedu (0-4).', false),
         ('student_metrics', 'parent_education', 'parent_education_level named: none, primary, 5th-9th grade, secondary, higher.', false),
+        ('student_metrics', 'likely_dropout', 'g3 = 0 with no absences: most likely left the course rather than failed it (boolean; NULL when absences is unknown).', false),
         -- per group (group_trends: every kept delivery; group_metrics: the latest of each subject)
         ('group_trends', 'run_id', 'The delivery (load_runs row).', false),
         ('group_trends', 'loaded_at', 'When the delivery finished loading.', false),
         ('group_trends', 'dimension', 'What groups the students: all, school, sex, address, famsize, pstatus, age, study_time, alcohol_level, absence_band, parent_education.', false),
         ('group_trends', 'bucket', 'The group within the dimension (all for dimension all).', false),
         ('group_trends', 'students', 'Students in the group (count).', true),
-        ('group_trends', 'pass_rate', 'Share of the group''s students with g3 >= 10: 0-1, 4 decimals.', true),
-        ('group_trends', 'mean_g1', 'Mean first-period grade: points 0-20, 2 decimals.', true),
-        ('group_trends', 'mean_g2', 'Mean second-period grade: points 0-20, 2 decimals.', true),
+        ('group_trends', 'pass_rate', 'Share of the group''s students with g3 >= 10, likely dropouts left out of both sides unless student_etl.pass_rate_includes_dropouts: 0-1, 4 decimals.', true),
+        ('group_trends', 'mean_g1', 'Mean first-period grade over the students whose g1 is known: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_g2', 'Mean second-period grade over the students whose g2 is known: points 0-20, 2 decimals.', true),
         ('group_trends', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
-        ('group_trends', 'mean_grade', 'Mean of the three period grades over the group: points 0-20, 2 decimals.', true),
-        ('group_trends', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),
-        ('group_trends', 'at_risk_share', 'Share of the group''s students flagged at_risk (student_metrics): 0-1, 4 decimals.', true),
-        ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics), 1-5 scale, 2 decimals.', true),
+        ('group_trends', 'mean_grade', 'Mean of the three period grade means over the group: points 0-20, 2 decimals.', true),
+        ('group_trends', 'mean_absences', 'Mean number of school absences per student whose absences are known, 2 decimals.', true),
+        ('group_trends', 'at_risk_share', 'Share of the students whose at_risk flag is known (student_metrics) that are at risk: 0-1, 4 decimals.', true),
+        ('group_trends', 'mean_alcohol_index', 'Mean alcohol index (student_metrics) over the students whose dalc and walc are known, 1-5 scale, 2 decimals.', true),
+        ('group_trends', 'likely_dropouts', 'Students with g3 = 0 and no absences (count); shown to a dashboard only when 0 or at least student_etl.min_group_size.', true),
         ('group_trends', 'suppressed', 'The cell is withheld from you: fewer than student_etl.min_group_size students, or needed to keep such a cell from being recovered by subtraction (docs/analyst.md). Always false for analysts.', false),
         ('delivery_sequence', 'run_id', 'A kept loaded delivery (load_runs row).', false),
         ('delivery_sequence', 'loaded_at', 'When it finished loading.', false),
@@ -52,7 +55,9 @@ BEGIN
         ('q5_median_absences_by_famrel_sex', 'famrel_band', 'low (famrel 1-2) or average (famrel 3).', false),
         ('run_metrics', 'rows_loaded', 'Records of the delivery loaded (count).', false),
         ('run_metrics', 'rows_rejected', 'Records of the delivery rejected (count).', false),
-        ('run_metrics', 'pass_rate', 'Share of the delivery''s students with g3 >= 10: 0-1, 4 decimals.', true),
+        ('run_metrics', 'pass_rate', 'Share of the delivery''s students with g3 >= 10, likely dropouts left out unless student_etl.pass_rate_includes_dropouts: 0-1, 4 decimals.', true),
+        ('run_metrics', 'rows_with_missing', 'Records of the delivery loaded with a missing value kept as unknown (count).', false),
+        ('run_metrics', 'likely_dropouts', 'Students with g3 = 0 and no absences (count); shown to a dashboard only when 0 or at least student_etl.min_group_size.', true),
         ('run_metrics', 'mean_grade', 'Mean of the three period grades: points 0-20, 2 decimals.', true),
         ('run_metrics', 'mean_g3', 'Mean final grade: points 0-20, 2 decimals.', true),
         ('run_metrics', 'mean_absences', 'Mean number of school absences per student, 2 decimals.', true),

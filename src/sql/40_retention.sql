@@ -37,6 +37,8 @@ BEGIN
         DELETE FROM student_etl.reject_issues i WHERE i.run_id = r.run_id;
         DELETE FROM student_etl.run_facets f WHERE f.run_id = r.run_id;
         GET DIAGNOSTICS facet_cells_removed = ROW_COUNT;
+        -- Which loaded record missed what goes with the records; the run's counts stay.
+        DELETE FROM student_etl.missing_values m WHERE m.run_id = r.run_id;
         UPDATE student_etl.load_runs lr SET purged_at = clock_timestamp() WHERE lr.run_id = r.run_id;
         RETURN NEXT;
     END LOOP;

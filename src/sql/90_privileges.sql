@@ -17,6 +17,8 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('dashboard', 'TABLE student_etl.load_history', 'SELECT'),
     ('dashboard', 'TABLE student_etl.reject_reasons', 'SELECT'),
     ('dashboard', 'TABLE student_etl.queue_history', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.delivery_quality', 'SELECT'),
+    ('dashboard', 'TABLE student_etl.missing_values_by_column', 'SELECT'),
     ('dashboard', 'TABLE student_etl.q1_mother_jobs_of_young_male_students', 'SELECT'),
     ('dashboard', 'TABLE student_etl.q2_rural_most_frequent_traveltime', 'SELECT'),
     ('dashboard', 'TABLE student_etl.q3_top_father_jobs_by_pstatus', 'SELECT'),
@@ -31,6 +33,10 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('analyst', 'TABLE student_etl.latest_facets', 'SELECT'),
     ('analyst', 'TABLE student_etl.rejected_rows', 'SELECT'),
     ('analyst', 'TABLE student_etl.reject_issues', 'SELECT'),
+    ('analyst', 'TABLE student_etl.missing_values', 'SELECT'),
+    ('analyst', 'TABLE student_etl.run_quality', 'SELECT'),
+    ('analyst', 'TABLE student_etl.run_missing_values', 'SELECT'),
+    ('analyst', 'TABLE student_etl.missing_value_policy', 'SELECT'),
     ('analyst', 'FUNCTION student_etl.recompute_run_facets(bigint)', 'EXECUTE'),
     -- loader: loading, its own queue and schedules, and the load audit.
     ('loader', 'TABLE student_etl.load_runs', 'SELECT'),
@@ -45,6 +51,7 @@ INSERT INTO student_etl.profile_rights (profile, object, privilege) VALUES
     ('loader', 'FUNCTION student_etl.scheduled_load_list()', 'EXECUTE'),
     -- admin: every role's rows (row-level security lets it see all) and the bookkeeping.
     ('admin', 'FUNCTION student_etl.purge(integer, interval)', 'EXECUTE'),
+    ('admin', 'FUNCTION student_etl.set_missing_value_policy(text, text, text)', 'EXECUTE'),
     ('admin', 'TABLE student_etl.validated_checks', 'SELECT'),
     ('admin', 'TABLE student_etl.profiles', 'SELECT'),
     ('admin', 'TABLE student_etl.role_profiles', 'SELECT'),

@@ -108,9 +108,20 @@ void drain(DeliveryParser& parser, Result& out, const ParserOptions& opt)
 {
     for (const ParsedRow& row : parser.rows()) {
         out.row_dump += "row " + std::to_string(row.line) + ":";
+        // A NULL (a missing value kept) is only ever in a column that may hold one, was
+        // delivered missing, and stores 0; every other value is in its domain.
+        if ((row.nulls & ~row.missing) != 0)
+            die("NULL in a column that was not missing");
+        out.row_dump += " missing=" + std::to_string(row.missing) + " nulls=" + std::to_string(row.nulls);
         for (int c = 0; c < kColumnCount; ++c) {
             const ColumnSpec& col = kColumns[c];
             const int v = row.value[c];
+            if (is_null(row, c)) {
+                if (column_required(c) || v != 0)
+                    die("NULL in a required column, or a NULL that is not 0", std::string(col.header));
+                out.row_dump += " null";
+                continue;
+            }
             const bool ok = col.kind == Kind::Int ? (v >= col.min && v <= col.max)
                           : col.kind == Kind::YesNo ? (v == 0 || v == 1)
                           : (v >= 0 && v < col.ncodes);

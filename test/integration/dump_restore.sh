@@ -9,7 +9,8 @@ set -uo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 make_data_dir
-cp test/data/student-mat.csv test/data/student-mat-badrows.csv test/data/student-mat-variant.csv test/data/student-por.csv "$DATA_DIR/"
+cp test/data/student-mat.csv test/data/student-mat-badrows.csv test/data/student-mat-variant.csv \
+   test/data/student-por.csv test/data/student-mat-missing.csv "$DATA_DIR/"
 cp test/data/student-mat-drift.csv "$DATA_DIR/student-mat-$(printf '\xff\xfe')-latin.csv"
 ln -s "$DATA_DIR/student-mat-$(printf '\xff\xfe')-latin.csv" "$DATA_DIR/student-mat-link.csv"
 cp test/data/student-mat-leaky-value.csv "$DATA_DIR/student-por-after-restore.csv"
@@ -27,6 +28,9 @@ SELECT student_etl.grant_access('dr_loader', 'loader');
 SELECT student_etl.grant_access('dr_dash', 'dashboard');
 SELECT * FROM student_etl.load('$DATA_DIR/student-mat.csv');
 SELECT * FROM student_etl.load('$DATA_DIR/student-por.csv');
+-- Missing values kept and flagged, under a policy set by an admin (dumped with the data).
+SELECT student_etl.set_missing_value_policy('g1', 'default', '10');
+SELECT * FROM student_etl.load('$DATA_DIR/student-mat-missing.csv');
 SET ROLE dr_loader;
 SELECT * FROM student_etl.load('$DATA_DIR/student-mat-badrows.csv');
 SELECT * FROM student_etl.load('$DATA_DIR/student-mat-link.csv');
@@ -43,6 +47,10 @@ state_sql="SELECT (SELECT count(*) FROM student_etl.student_performance_history)
                   (SELECT count(*) FROM student_etl.rejected_rows) || ' ' ||
                   (SELECT count(*) FROM student_etl.reject_issues) || ' ' ||
                   (SELECT count(*) FROM student_etl.run_facets) || ' ' ||
+                  (SELECT count(*) FROM student_etl.missing_values) || ' ' ||
+                  (SELECT string_agg(run_id || ':' || duplicate_records || ':' || likely_dropouts, ',' ORDER BY run_id) FROM student_etl.run_quality) || ' ' ||
+                  (SELECT sum(kept_null + defaulted + rejected) FROM student_etl.run_missing_values) || ' ' ||
+                  (SELECT string_agg(column_name || ':' || action || ':' || coalesce(default_value, '') || ':' || shipped, ',' ORDER BY column_name, shipped) FROM student_etl.missing_value_policy) || ' ' ||
                   (SELECT string_agg(run_id || ':' || status || ':' || loaded_by || ':' || coalesce(duplicate_of::text, ''), ',' ORDER BY run_id) FROM student_etl.load_runs) || ' ' ||
                   (SELECT string_agg(job_id || ':' || state || ':' || enqueued_by::text, ',' ORDER BY job_id) FROM student_etl.load_jobs) || ' ' ||
                   (SELECT string_agg(role_name || ':' || profile, ',' ORDER BY role_name) FROM student_etl.access) || ' ' ||

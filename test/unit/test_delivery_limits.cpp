@@ -171,9 +171,13 @@ TEST(Limits, AnOpenQuoteStopsAtItsLineEndNotAtTheRecordLimit)
 // with 33 issues, some 4.7 KB. feed_until() hands it on in slices of a chosen size.
 TEST(Limits, OutputIsHandedOnOnceItReachesTheLimit)
 {
+    std::string kAllBad = "x";
+    for (int c = 1; c < kColumnCount; ++c)
+        kAllBad += ";x";
     std::string text = kHeader + "\n";
     for (int i = 0; i < 2000; ++i)
-        text += (i % 3 == 0 ? kRecord : i % 3 == 1 ? std::string(32, ';') : std::to_string(i) + ";x") + "\n";
+        // Every other kind: 33 bad fields (a reject with 33 issues), a short line.
+        text += (i % 3 == 0 ? kRecord : i % 3 == 1 ? kAllBad : std::to_string(i) + ";x") + "\n";
     constexpr std::size_t kLimit = 64 * 1024;
     constexpr std::size_t kOneRecord = 40 * 1024;   // the most one record adds, with these options
 

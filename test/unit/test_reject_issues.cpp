@@ -61,7 +61,8 @@ TEST(RejectIssues, RuleNamesAreStableSqlData)
 TEST(RejectIssues, EachFieldRuleNamesItsColumnAndValue)
 {
     EXPECT_EQ(issues_for(record_with(kAge, "")), Issues{"2 empty_value "});
-    EXPECT_EQ(issues_for(record_with(kSchoolsup, "\"\"")), Issues{"15 empty_value "});
+    EXPECT_EQ(issues_for(record_with(kSex, "\"\"")), Issues{"1 empty_value "});
+    EXPECT_EQ(issues_for(record_with(kSex, "NA")), Issues{"1 missing_value NA"});
     EXPECT_EQ(issues_for(record_with(kG1, "\"7.5\"")), Issues{"30 not_a_whole_number 7.5"});
     EXPECT_EQ(issues_for(record_with(kAge, "23")), Issues{"2 out_of_range 23"});
     EXPECT_EQ(issues_for(record_with(kSchoolsup, "\"maybe\"")), Issues{"15 not_yes_or_no maybe"});

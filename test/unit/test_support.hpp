@@ -102,6 +102,8 @@ inline std::string dump_of(const Outcome& out)
         dump += "row " + std::to_string(row.line) + ":";
         for (int v : values_of(row))
             dump += " " + std::to_string(v);
+        if (row.missing != 0)
+            dump += " missing=" + std::to_string(row.missing) + " nulls=" + std::to_string(row.nulls);
         dump += "\n";
     }
     for (const RejectedRow& r : out.rejects) {
