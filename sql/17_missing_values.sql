@@ -121,3 +121,28 @@ SELECT student_etl.set_missing_value_policy(c, NULL) FROM unnest(ARRAY['absences
 SELECT count(*) AS set_rows FROM student_etl.missing_value_policy WHERE NOT shipped;
 SELECT student_etl.revoke_access('student_etl_mv_loader');
 DROP ROLE student_etl_mv_loader;
+
+-- The loader forms its rows itself (bulk_writer.cpp, form_direct): byte for byte what
+-- PostgreSQL forms from the same values (heap_form_tuple, here through CREATE TABLE AS), NULLs
+-- and short varlenas included: the same data, null bitmaps, header sizes and flags.
+CREATE EXTENSION IF NOT EXISTS pageinspect;
+CREATE TABLE formed_by_postgres AS SELECT * FROM student_etl.student_performance_history;
+CREATE FUNCTION pg_temp.tuple_images(rel regclass)
+RETURNS TABLE (t_data bytea, t_bits text, t_hoff smallint, flags integer)
+LANGUAGE sql AS $$
+    SELECT i.t_data, i.t_bits, i.t_hoff, i.t_infomask & 3   -- HEAP_HASNULL | HEAP_HASVARWIDTH
+      FROM generate_series(0, pg_relation_size(rel) / 8192 - 1) b,
+           LATERAL heap_page_items(get_raw_page(rel::text, b::int)) i
+     WHERE i.lp_flags = 1
+$$;
+SELECT count(*) AS rows_compared, count(*) FILTER (WHERE t_bits IS NOT NULL) > 0 AS some_with_nulls
+  FROM pg_temp.tuple_images('student_etl.student_performance_history');
+SELECT count(*) AS differing_images FROM (
+    (SELECT * FROM pg_temp.tuple_images('student_etl.student_performance_history')
+     EXCEPT ALL SELECT * FROM pg_temp.tuple_images('formed_by_postgres'))
+    UNION ALL
+    (SELECT * FROM pg_temp.tuple_images('formed_by_postgres')
+     EXCEPT ALL SELECT * FROM pg_temp.tuple_images('student_etl.student_performance_history'))) d;
+CREATE EXTENSION IF NOT EXISTS amcheck;
+SELECT count(*) AS heap_corruption FROM verify_heapam('student_etl.student_performance_history');
+DROP TABLE formed_by_postgres;

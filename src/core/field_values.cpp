@@ -2,6 +2,7 @@
 #include "field_values.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -86,7 +87,12 @@ struct FieldConverter {
 
     void convert_yes_no()
     {
-        if (iequals(s, n, "yes")) {
+        // Deliveries spell them as the dictionary does: compare exactly first.
+        if (n == 3 && std::memcmp(s, "yes", 3) == 0) {
+            row.value[slot] = 1;
+        } else if (n == 2 && std::memcmp(s, "no", 2) == 0) {
+            row.value[slot] = 0;
+        } else if (iequals(s, n, "yes")) {
             row.value[slot] = 1;
         } else if (iequals(s, n, "no")) {
             row.value[slot] = 0;
@@ -99,6 +105,13 @@ struct FieldConverter {
 
     void convert_code(const ColumnSpec& column)
     {
+        // The dictionary's own spelling first (a plain compare), then any case.
+        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
+            if (n == column.codes[k].size() && std::memcmp(s, column.codes[k].data(), n) == 0) {
+                row.value[slot] = k;
+                return;
+            }
+        }
         for (std::uint8_t k = 0; k < column.ncodes; ++k) {
             if (iequals(s, n, column.codes[k])) {
                 row.value[slot] = k;

@@ -28,14 +28,18 @@ wait_for "SELECT count(*) = 2 FROM pg_stat_activity WHERE backend_type = 'studen
 note "two workers serve the queue: $(q -c "SELECT string_agg(application_name, ', ' ORDER BY application_name)
                                             FROM pg_stat_activity WHERE backend_type = 'student_etl worker'")"
 
-# Deliveries of different content: the sample repeated 400 + i times.
+# Deliveries of different content: the sample repeated 400 + i times (the second ten times more).
 deliveries=()
 for i in 1 2 3 4 5 6; do
   f=$QUEUE/student-mat-$i.csv
   make_big_delivery $((400 + i)) "$f"
   deliveries+=("$f")
 done
-expected_rows() { local sum=0 i; for i in "$@"; do sum=$((sum + 395 * (400 + i))); done; echo "$sum"; }
+# The second is stopped in the middle of its load: large enough (x4020, 1.6 M records) that
+# its worker cannot finish before the test stops it.
+for _ in $(seq 10); do cat "${deliveries[1]}"; done | awk 'NR == 1 || $0 !~ /^school/' > "$QUEUE/big.csv"
+mv "$QUEUE/big.csv" "${deliveries[1]}"; chmod a+r "${deliveries[1]}"
+expected_rows() { local sum=0 i; for i in "$@"; do sum=$((sum + $(wc -l < "${deliveries[i - 1]}") - 1)); done; echo "$sum"; }
 
 # 1. Two jobs run at once. The first is for a delivery this session is loading in a transaction
 #    it keeps open: that job waits (on the checksum's unique index) with its worker's job lock
