@@ -240,6 +240,7 @@ SELECT subject, loaded_at, flagged_measures, flagged_means, flagged_shares, code
   FROM student_etl.delivery_drift_summary
  WHERE $__timeFilter(loaded_at) AND subject IN ($subject)
  ORDER BY loaded_at DESC""", w=12, h=9, options=TABLE_OPTS,
+              empty_ok="no subject has a second delivery to compare with yet",
               defaults={"thresholds": thresholds("green", (1, "orange"))},
               description="Per delivery, how many measures moved past the drift thresholds against "
                           "the previous delivery of the same subject: means (in standard deviations), "
