@@ -359,7 +359,7 @@ def report(args):
     w('# Benchmark: loading the sample xN')
     w('')
     w('%s. PostgreSQL %s; `shared_buffers` %s, `max_wal_size` %s, `wal_level` %s, '
-      '`synchronous_commit` %s, `fsync` %s, the same for every method. Loader at `%s`. %s.'
+      '`synchronous_commit` %s, `fsync` %s, `autovacuum` off, the same for every method. Loader at `%s`. %s.'
       % (meta['machine'], meta['pg_version'], meta['shared_buffers'], meta['max_wal_size'],
          meta['wal_level'], meta['synchronous_commit'], meta['fsync'], meta['commit'], meta['date']))
     w('')

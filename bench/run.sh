@@ -41,9 +41,11 @@ if [ "${1:-}" = --inner ]; then
   build_and_install
   # The same settings for every method; wal_level stays at its default (replica), so COPY
   # into a table truncated earlier writes WAL like everything else. No timed checkpoints:
-  # each repetition starts with an explicit CHECKPOINT instead.
+  # each repetition starts with an explicit CHECKPOINT instead. No autovacuum: an ANALYZE of
+  # the previous method's 4 M rows would otherwise run beside the next measurement (on 2
+  # cores it took one from whichever method came next).
   start_throwaway_cluster "$PORT" "shared_buffers = '1GB'" "max_wal_size = '4GB'" \
-    "checkpoint_timeout = '30min'" "listen_addresses = '127.0.0.1'"
+    "checkpoint_timeout = '30min'" "listen_addresses = '127.0.0.1'" "autovacuum = off"
   export PGDATABASE=postgres
 
   /usr/bin/python3 "$BENCH/bench.py" setup --inputs "$WORK/inputs"
