@@ -145,6 +145,7 @@ struct Parser {
     ParsedRow row{};
     RejectedRow problems;           // its reject in the making: reason and issues so far
     std::string raw;                // the record's first max_raw_bytes bytes
+    const unsigned char* raw_view = nullptr;   // or, for a line split in place, the line itself
     std::uint64_t raw_len = 0;      // and how many it has so far
 
     // ---- entry points ----
@@ -338,19 +339,32 @@ struct Parser {
     void segment(const unsigned char* p, std::size_t n, bool line_end)
     {
         const std::uint64_t before = raw_len;   // record bytes before this segment
-        const bool starts_record = !in_record;
         if (!in_record) {
             // libcsv skips spaces, tabs and line ends between records; so do we.
             const bool blank = std::all_of(p, p + n, [](unsigned char c) {
                 return c == ' ' || c == '\t' || c == '\r' || c == '\n';
             });
-            keep_raw(p, n);   // leading blanks belong to the record's raw text if one follows
-            if (blank) {
-                if (line_end)
-                    clear_raw();
-                return;
+            if (!blank && line_end && raw_len == 0 && n - 1 <= opt.max_record_bytes && opt.split_plain_lines) {
+                // A whole line: split here if its fields are plain. Its raw text is read from
+                // the buffer, and only if the record is rejected.
+                begin_record();
+                raw_view = p;
+                raw_len = n;
+                const bool split = split_simple_line(p, n - 1, p[n - 1]);
+                raw_view = nullptr;
+                if (split)
+                    return;
+                raw_len = 0;   // not plain: libcsv reads it, from the record's start
+                keep_raw(p, n);
+            } else {
+                keep_raw(p, n);   // leading blanks belong to the record's raw text if one follows
+                if (blank) {
+                    if (line_end)
+                        clear_raw();
+                    return;
+                }
+                begin_record();
             }
-            begin_record();
         } else {
             keep_raw(p, n);
         }
@@ -364,9 +378,6 @@ struct Parser {
         // limit, and the limit is reported only if libcsv found nothing before it.
         const std::size_t content = n - (line_end ? 1 : 0);
         const std::uint64_t room = before < opt.max_record_bytes ? opt.max_record_bytes - before : 0;
-        if (starts_record && line_end && content <= room && opt.split_plain_lines &&
-            split_simple_line(p, content, p[n - 1]))
-            return;
         if (content <= room) {
             if (parse(p, n) < n)
                 start_skip(libcsv_failure());
@@ -568,9 +579,11 @@ struct Parser {
     {
         RejectedRow r = std::move(problems);
         r.line = record_line;
-        const std::size_t kept = static_cast<std::size_t>(std::min<std::uint64_t>(raw.size(), content_len));
-        const std::size_t used = append_printable(r.raw, reinterpret_cast<const unsigned char*>(raw.data()), kept,
-                                                  opt.ascii_only_raw, opt.max_raw_bytes);
+        // A line split in place has its raw text in the caller's buffer (raw_view), uncopied.
+        const unsigned char* text = raw_view ? raw_view : reinterpret_cast<const unsigned char*>(raw.data());
+        const std::size_t available = raw_view ? static_cast<std::size_t>(raw_len) : raw.size();
+        const std::size_t kept = static_cast<std::size_t>(std::min<std::uint64_t>(available, content_len));
+        const std::size_t used = append_printable(r.raw, text, kept, opt.ascii_only_raw, opt.max_raw_bytes);
         if (used < content_len)
             r.raw += "...[truncated, " + std::to_string(content_len) + " bytes]";
         quality.add_reject(r);

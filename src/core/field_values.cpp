@@ -2,7 +2,6 @@
 #include "field_values.hpp"
 
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -88,9 +87,9 @@ struct FieldConverter {
     void convert_yes_no()
     {
         // Deliveries spell them as the dictionary does: compare exactly first.
-        if (n == 3 && std::memcmp(s, "yes", 3) == 0) {
+        if (n == 3 && s[0] == 'y' && s[1] == 'e' && s[2] == 's') {
             row.value[slot] = 1;
-        } else if (n == 2 && std::memcmp(s, "no", 2) == 0) {
+        } else if (n == 2 && s[0] == 'n' && s[1] == 'o') {
             row.value[slot] = 0;
         } else if (iequals(s, n, "yes")) {
             row.value[slot] = 1;
@@ -105,9 +104,15 @@ struct FieldConverter {
 
     void convert_code(const ColumnSpec& column)
     {
-        // The dictionary's own spelling first (a plain compare), then any case.
+        // The dictionary's own spelling first (a plain compare of a few bytes), then any case.
         for (std::uint8_t k = 0; k < column.ncodes; ++k) {
-            if (n == column.codes[k].size() && std::memcmp(s, column.codes[k].data(), n) == 0) {
+            const std::string_view code = column.codes[k];
+            if (n != code.size())
+                continue;
+            std::size_t i = 0;
+            while (i < n && s[i] == static_cast<unsigned char>(code[i]))
+                ++i;
+            if (i == n) {
                 row.value[slot] = k;
                 return;
             }

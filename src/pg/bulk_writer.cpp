@@ -59,6 +59,7 @@ struct BulkWriter {
     // Rows formed here in one pass (form_direct), decided at the first row: -1 not yet.
     int direct;
     AttrLayout* layout;          // per attribute, when direct
+    char* scratch;               // BLCKSZ bytes: a row's data while it is formed
     bool heap_slots;             // the slots hold heap tuples (a heap table)
     TupleTableSlot** slots;
     int nbuffered;
@@ -124,6 +125,8 @@ bool direct_possible(BulkWriter* w)
         return false;
     TupleDesc desc = RelationGetDescr(w->rel);
     w->layout = static_cast<AttrLayout*>(MemoryContextAlloc(GetMemoryChunkContext(w), sizeof(AttrLayout) * w->natts));
+    // MAXALIGNed like a tuple's data, so that aligning offsets aligns addresses
+    w->scratch = static_cast<char*>(MemoryContextAlloc(GetMemoryChunkContext(w), BLCKSZ));
     for (int i = 0; i < w->ncolumns; ++i) {
         Form_pg_attribute attr = TupleDescAttr(desc, w->target[i]);
         if (attr->attlen == -2 || (!attr->attbyval && attr->attlen > 0))
@@ -135,82 +138,78 @@ bool direct_possible(BulkWriter* w)
 }
 
 // heap_form_tuple(desc, values, nulls), specialised: by-value attributes and plain varlenas
-// (neither external nor expanded), laid out as heap_compute_data_size/heap_fill_tuple do.
-HeapTuple form_direct(const BulkWriter* w, const Datum* values, const bool* nulls)
+// (neither external nor expanded), laid out as heap_compute_data_size/heap_fill_tuple do. One
+// pass writes the data into the writer's scratch page, then the tuple is allocated at its size.
+HeapTuple form_direct(BulkWriter* w, const Datum* values, const bool* nulls)
 {
     const int natts = w->natts;
+    char* const data = w->scratch;   // BLCKSZ: a heap tuple never exceeds a page here
+    bits8 bits[(MaxHeapAttributeNumber + 7) / 8];
+    memset(bits, 0, BITMAPLEN(natts));
     bool hasnull = false;
-    Size data_len = 0;
+    uint16 infomask = 0;
+    Size off = 0;
     for (int a = 0; a < natts; ++a) {
         const AttrLayout& l = w->layout[a];
         if (nulls[l.source]) {
             hasnull = true;
             continue;
         }
-        if (l.len > 0) {
-            data_len = att_align_nominal(data_len, l.align) + l.len;
-            continue;
-        }
-        Pointer v = DatumGetPointer(values[l.source]);
-        if (VARATT_IS_EXTERNAL(v))
-            elog(ERROR, "student_etl: a toasted or expanded value reached the bulk writer");
-        if (VARATT_IS_SHORT(v))
-            data_len += VARSIZE_SHORT(v);
-        else if (l.packable && VARATT_CAN_MAKE_SHORT(v))
-            data_len += VARATT_CONVERTED_SHORT_SIZE(v);
-        else
-            data_len = att_align_nominal(data_len, l.align) + VARSIZE(v);
-    }
-    Size hoff = offsetof(HeapTupleHeaderData, t_bits) + (hasnull ? BITMAPLEN(natts) : 0);
-    hoff = MAXALIGN(hoff);
-    auto* tuple = static_cast<HeapTuple>(palloc0(HEAPTUPLESIZE + hoff + data_len));
-    HeapTupleHeader td = reinterpret_cast<HeapTupleHeader>(reinterpret_cast<char*>(tuple) + HEAPTUPLESIZE);
-    tuple->t_data = td;
-    tuple->t_len = static_cast<uint32>(hoff + data_len);
-    ItemPointerSetInvalid(&tuple->t_self);
-    tuple->t_tableOid = InvalidOid;
-    TupleDesc desc = RelationGetDescr(w->rel);
-    HeapTupleHeaderSetDatumLength(td, hoff + data_len);
-    HeapTupleHeaderSetTypeId(td, desc->tdtypeid);
-    HeapTupleHeaderSetTypMod(td, desc->tdtypmod);
-    HeapTupleHeaderSetNatts(td, natts);
-    td->t_hoff = static_cast<uint8>(hoff);
-
-    char* const start = reinterpret_cast<char*>(td) + hoff;
-    Size off = 0;
-    uint16 infomask = hasnull ? HEAP_HASNULL : 0;
-    bits8* bits = hasnull ? td->t_bits : nullptr;   // palloc0: every attribute starts NULL
-    for (int a = 0; a < natts; ++a) {
-        const AttrLayout& l = w->layout[a];
-        if (nulls[l.source])
-            continue;
-        if (bits != nullptr)
-            bits[a >> 3] |= static_cast<bits8>(1 << (a & 7));
+        bits[a >> 3] |= static_cast<bits8>(1 << (a & 7));
         const Datum d = values[l.source];
         if (l.len > 0) {
             off = att_align_nominal(off, l.align);
-            store_att_byval(start + off, d, l.len);
+            if (off + l.len > BLCKSZ)
+                elog(ERROR, "student_etl: a row too large for the bulk writer");
+            store_att_byval(data + off, d, l.len);
             off += l.len;
             continue;
         }
         infomask |= HEAP_HASVARWIDTH;
         Pointer v = DatumGetPointer(d);
+        Size size = 0;
         if (VARATT_IS_SHORT(v)) {
-            memcpy(start + off, v, VARSIZE_SHORT(v));
-            off += VARSIZE_SHORT(v);
+            size = VARSIZE_SHORT(v);
+            if (off + size > BLCKSZ)
+                elog(ERROR, "student_etl: a row too large for the bulk writer");
+            memcpy(data + off, v, size);
+        } else if (VARATT_IS_EXTERNAL(v)) {
+            elog(ERROR, "student_etl: a toasted or expanded value reached the bulk writer");
         } else if (l.packable && VARATT_CAN_MAKE_SHORT(v)) {
-            const Size size = VARATT_CONVERTED_SHORT_SIZE(v);
-            SET_VARSIZE_SHORT(start + off, size);
-            memcpy(start + off + 1, VARDATA(v), size - 1);
-            off += size;
+            size = VARATT_CONVERTED_SHORT_SIZE(v);
+            if (off + size > BLCKSZ)
+                elog(ERROR, "student_etl: a row too large for the bulk writer");
+            SET_VARSIZE_SHORT(data + off, size);
+            memcpy(data + off + 1, VARDATA(v), size - 1);
         } else {
             off = att_align_nominal(off, l.align);
-            memcpy(start + off, v, VARSIZE(v));
-            off += VARSIZE(v);
+            size = VARSIZE(v);
+            if (off + size > BLCKSZ)
+                elog(ERROR, "student_etl: a row too large for the bulk writer");
+            memcpy(data + off, v, size);
         }
+        off += size;
     }
-    Assert(off == data_len);
+    Size hoff = offsetof(HeapTupleHeaderData, t_bits) + (hasnull ? BITMAPLEN(natts) : 0);
+    hoff = MAXALIGN(hoff);
+    auto* tuple = static_cast<HeapTuple>(palloc0(HEAPTUPLESIZE + hoff + off));
+    HeapTupleHeader td = reinterpret_cast<HeapTupleHeader>(reinterpret_cast<char*>(tuple) + HEAPTUPLESIZE);
+    tuple->t_data = td;
+    tuple->t_len = static_cast<uint32>(hoff + off);
+    ItemPointerSetInvalid(&tuple->t_self);
+    tuple->t_tableOid = InvalidOid;
+    TupleDesc desc = RelationGetDescr(w->rel);
+    HeapTupleHeaderSetDatumLength(td, hoff + off);
+    HeapTupleHeaderSetTypeId(td, desc->tdtypeid);
+    HeapTupleHeaderSetTypMod(td, desc->tdtypmod);
+    HeapTupleHeaderSetNatts(td, natts);
+    td->t_hoff = static_cast<uint8>(hoff);
+    if (hasnull) {
+        infomask |= HEAP_HASNULL;
+        memcpy(td->t_bits, bits, BITMAPLEN(natts));
+    }
     td->t_infomask = infomask;
+    memcpy(reinterpret_cast<char*>(td) + hoff, data, off);
     return tuple;
 }
 
