@@ -204,6 +204,15 @@ check "nothing left in the inbox" "" "$(find inbox/new inbox/claimed -type f)"
 su_q -c "INSERT INTO cron.job_run_details (jobid, runid, job_pid, database, username, command, status, return_message, start_time, end_time)
          SELECT jobid, nextval('cron.runid_seq'), 0, database, username, command, 'succeeded', 'DO', now() - interval '2 seconds', now()
            FROM cron.job WHERE jobname = 'student_etl_daily'" >/dev/null
+n=0
+next_delivery() {   # a distinct, valid math delivery (the sample's first 100+n records), by the host user
+  n=$((n + 1))
+  head -n $((101 + n)) "$REPO/test/data/student-mat.csv" > "$WORK/d$n.csv"
+  deliver "$WORK/d$n.csv" "extra-$n-student-mat.csv"
+  wait_run "extra-$n-student-mat.csv" >/dev/null || die "delivery extra-$n not loaded within 60 s"
+}
+# A second math delivery: trends and drift have a previous delivery to compare with.
+next_delivery
 echo "# dashboard panels after deliveries, as grafana_reader through pgbouncer"
 PGPORT=$PGBOUNCER_PORT PGPASSWORD=grafana_reader_pwd python3 "$REPO/test/integration/stack_panels.py" \
   --user grafana_reader --dbname "$DB" || bad "panel queries"
@@ -224,13 +233,6 @@ replica_sees() {   # replica_sees RUN_ID: bounded (60 s) wait for the run in loa
     sleep 0.5
   done
   return 1
-}
-n=0
-next_delivery() {   # a distinct, valid math delivery (the sample's first 100+n records), by the host user
-  n=$((n + 1))
-  head -n $((101 + n)) "$REPO/test/data/student-mat.csv" > "$WORK/d$n.csv"
-  deliver "$WORK/d$n.csv" "extra-$n-student-mat.csv"
-  wait_run "extra-$n-student-mat.csv" >/dev/null || die "delivery extra-$n not loaded within 60 s"
 }
 "${COMPOSE[@]}" --profile replica up -d pg_data_wh_replica > "$WORK/up.log" 2>&1 || { cat "$WORK/up.log"; die "replica up"; }
 wait_healthy pg_data_wh_replica || die "replica not healthy"
