@@ -955,17 +955,7 @@ SELECT subject, mjob, CASE WHEN NOT suppressed THEN students END AS students, su
 
 -- 2. The most frequent travel time of students living in rural areas; tied values all shown.
 -- Partition: subject (every travel time of rural students, shown or not).
-CREATE OR REPLACE VIEW student_etl.q2_rural_most_frequent_traveltime WITH (security_barrier) AS
-SELECT subject, CASE WHEN NOT suppressed THEN traveltime END AS traveltime,
-       CASE WHEN NOT suppressed THEN students END AS students, suppressed
-  FROM (SELECT subject, key2::smallint AS traveltime, students,
-               rank() OVER (PARTITION BY subject ORDER BY students DESC) AS rnk,
-               row_number() OVER (PARTITION BY subject ORDER BY students, key2)
-                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject)) AS suppressed
-          FROM student_etl.latest_facets
-         WHERE facet = 'q2_address_traveltime' AND key1 = 'R') t
- WHERE rnk = 1
- ORDER BY subject, traveltime;
+-- (q2_rural_most_frequent_traveltime: made once, below, with the missing-value rules.)
 
 -- 3. The top 3 father's jobs per parents' cohabitation status. rank is the position by count
 -- (descending); jobs with equal counts are ordered by name, so the cut at 3 is deterministic;
@@ -988,52 +978,14 @@ SELECT subject, pstatus, rank, CASE WHEN NOT suppressed THEN fjob END AS fjob,
 
 -- 4. The most frequent number of past failures per family size; tied values all shown.
 -- Partition: subject and famsize (every number of failures, shown or not).
-CREATE OR REPLACE VIEW student_etl.q4_most_frequent_failures_by_famsize WITH (security_barrier) AS
-SELECT subject, famsize, CASE WHEN NOT suppressed THEN failures END AS failures,
-       CASE WHEN NOT suppressed THEN students END AS students, suppressed
-  FROM (SELECT subject, key1 AS famsize, key2::smallint AS failures, students,
-               rank() OVER (PARTITION BY subject, key1 ORDER BY students DESC) AS rnk,
-               row_number() OVER (PARTITION BY subject, key1 ORDER BY students, key2)
-                   <= student_etl._withheld(array_agg(students) OVER (PARTITION BY subject, key1)) AS suppressed
-          FROM student_etl.latest_facets
-         WHERE facet = 'q4_famsize_failures') t
- WHERE rnk = 1
- ORDER BY subject, famsize, failures;
+-- (q4_most_frequent_failures_by_famsize: made once, below, with the missing-value rules.)
 
 -- 5. Median absences for low (famrel 1-2) and average (famrel 3) family relationships, by sex.
 -- The median is percentile_cont(0.5) -- the mean of the values at 0-based positions
 -- floor((n-1)/2) and ceil((n-1)/2) of the sorted absences -- computed exactly from the
 -- per-run histogram of absences, without reading the students again.
 -- Partition: subject and famrel band (both sexes).
-CREATE OR REPLACE VIEW student_etl.q5_median_absences_by_famrel_sex WITH (security_barrier) AS
-WITH histogram AS (
-    SELECT subject, CASE WHEN key1::int <= 2 THEN 'low' ELSE 'average' END AS famrel_band,
-           key2 AS sex, key3::int AS absences, sum(students) AS n
-      FROM student_etl.latest_facets
-     WHERE facet = 'q5_famrel_sex_absences' AND key1::int <= 3
-     GROUP BY 1, 2, 3, 4
-), positioned AS (
-    SELECT h.*,
-           sum(n) OVER (PARTITION BY subject, famrel_band, sex ORDER BY absences) - n AS first_pos,
-           sum(n) OVER (PARTITION BY subject, famrel_band, sex) AS total
-      FROM histogram h
-), medians AS (
-    SELECT subject, famrel_band, sex, total AS students,
-           ((min(absences) FILTER (WHERE first_pos <= floor((total - 1) / 2.0) AND floor((total - 1) / 2.0) < first_pos + n)
-           + min(absences) FILTER (WHERE first_pos <= ceil((total - 1) / 2.0) AND ceil((total - 1) / 2.0) < first_pos + n))
-           / 2.0)::double precision AS median_absences
-      FROM positioned
-     GROUP BY subject, famrel_band, sex, total
-), cells AS (
-    SELECT m.*,
-           row_number() OVER (PARTITION BY subject, famrel_band ORDER BY students, sex)
-               <= student_etl._withheld(array_agg(students::bigint) OVER (PARTITION BY subject, famrel_band)) AS suppressed
-      FROM medians m
-)
-SELECT subject, famrel_band, sex, CASE WHEN NOT suppressed THEN students END AS students,
-       CASE WHEN NOT suppressed THEN median_absences END AS median_absences, suppressed
-  FROM cells
- ORDER BY subject, famrel_band DESC, sex;
+-- (q5_median_absences_by_famrel_sex: made once, below, with the missing-value rules.)
 
 -- ---- the current students (as src/sql/22_current.sql) ------------------------------------------
 -- The current students: the rows of the latest loaded, not purged delivery of each subject
