@@ -201,6 +201,10 @@ COMMENT ON COLUMN student_etl.load_runs.purged_at IS
 DROP INDEX student_etl.load_runs_one_load_per_checksum;
 CREATE UNIQUE INDEX load_runs_one_load_per_checksum
     ON student_etl.load_runs (checksum) WHERE status = 'loaded' AND purged_at IS NULL;
+-- Loads look up loaded files of their size: only such a file can be a duplicate, and only
+-- then is the checksum computed before the parse pass.
+CREATE INDEX load_runs_loaded_size
+    ON student_etl.load_runs (file_size) WHERE status = 'loaded' AND purged_at IS NULL;
 
 -- ---- structured rejects ------------------------------------------------------------------------
 CREATE TABLE student_etl.reject_issues (

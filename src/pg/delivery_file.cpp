@@ -38,11 +38,12 @@ pg_attribute_noreturn() void refuse_location(const char* given)
     pg_unreachable();
 }
 
-// Reads up to len bytes (0 at end of file); raises on I/O errors.
-size_t read_delivery(DeliveryFile* file, char* buf, size_t len)
+// Reads up to len bytes at offset (0 at end of file); raises on I/O errors. pread: the file
+// offset is left alone (the parser reads through a duplicate of this fd).
+size_t read_delivery_at(const DeliveryFile* file, char* buf, size_t len, uint64 offset)
 {
     for (;;) {
-        ssize_t n = read(file->fd, buf, len);
+        ssize_t n = pread(file->fd, buf, len, static_cast<off_t>(offset));
         if (n >= 0)
             return static_cast<size_t>(n);
         if (errno != EINTR)
@@ -124,39 +125,11 @@ DeliveryFile* open_delivery(const char* path)
 
 namespace {
 
-// SHA-256 of the whole file, read from offset 0 through fd, as lower-case hex into out[65];
-// returns the number of bytes read. Leaves the offset at the end.
+// The whole file's SHA-256 at once, into out[65]; returns the bytes hashed.
 uint64 sha256_of(DeliveryFile* file, char* out)
 {
-    if (lseek(file->fd, 0, SEEK_SET) != 0)
-        ereport(ERROR, (errcode_for_file_access(),
-                        errmsg("could not rewind delivery \"%s\": %m", file->given_path)));
-    pg_cryptohash_ctx* ctx = pg_cryptohash_create(PG_SHA256);
-    if (ctx == nullptr || pg_cryptohash_init(ctx) < 0)
-        ereport(ERROR, (errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(ctx))));
-    char* buf = static_cast<char*>(palloc(kHashChunk));
-    uint64 total = 0;
-    for (;;) {
-        CHECK_FOR_INTERRUPTS();
-        size_t n = read_delivery(file, buf, kHashChunk);
-        if (n == 0)
-            break;
-        total += n;
-        if (pg_cryptohash_update(ctx, reinterpret_cast<const uint8*>(buf), n) < 0)
-            ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
-    }
-    uint8 digest[32];
-    if (pg_cryptohash_final(ctx, digest, sizeof digest) < 0)
-        ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(ctx))));
-    pg_cryptohash_free(ctx);
-    pfree(buf);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; ++i) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[64] = '\0';
-    return total;
+    ContentHash* hash = content_hash_start(file);
+    return content_hash_finish(hash, out);
 }
 
 pg_attribute_noreturn() void refuse_changed(const DeliveryFile* file)
@@ -169,13 +142,63 @@ pg_attribute_noreturn() void refuse_changed(const DeliveryFile* file)
 
 }  // namespace
 
+struct ContentHash {
+    DeliveryFile* file;
+    pg_cryptohash_ctx* ctx;
+    char* buf;
+    uint64 offset;   // bytes hashed so far
+    bool complete;   // the end of the file was read
+};
+
+ContentHash* content_hash_start(DeliveryFile* file)
+{
+    auto* hash = static_cast<ContentHash*>(palloc0(sizeof(ContentHash)));
+    hash->file = file;
+    hash->ctx = pg_cryptohash_create(PG_SHA256);
+    if (hash->ctx == nullptr || pg_cryptohash_init(hash->ctx) < 0)
+        ereport(ERROR, (errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(hash->ctx))));
+    hash->buf = static_cast<char*>(palloc(kHashChunk));
+    return hash;
+}
+
+bool content_hash_step(ContentHash* hash)
+{
+    if (hash->complete)
+        return true;
+    size_t n = read_delivery_at(hash->file, hash->buf, kHashChunk, hash->offset);
+    if (n == 0) {
+        hash->complete = true;
+        return true;
+    }
+    hash->offset += n;
+    if (pg_cryptohash_update(hash->ctx, reinterpret_cast<const uint8*>(hash->buf), n) < 0)
+        ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(hash->ctx))));
+    return false;
+}
+
+uint64 content_hash_finish(ContentHash* hash, char* out)
+{
+    while (!content_hash_step(hash))
+        CHECK_FOR_INTERRUPTS();
+    uint8 digest[32];
+    if (pg_cryptohash_final(hash->ctx, digest, sizeof digest) < 0)
+        ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(hash->ctx))));
+    pg_cryptohash_free(hash->ctx);
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 32; ++i) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
+    const uint64 total = hash->offset;
+    pfree(hash->buf);
+    pfree(hash);
+    return total;
+}
+
 void checksum_delivery(DeliveryFile* file)
 {
-    const uint64 total = sha256_of(file, file->checksum);
-    check_delivery_unchanged(file, total);
-    if (lseek(file->fd, 0, SEEK_SET) != 0)
-        ereport(ERROR, (errcode_for_file_access(),
-                        errmsg("could not rewind delivery \"%s\": %m", file->given_path)));
+    check_delivery_unchanged(file, sha256_of(file, file->checksum));
 }
 
 void check_delivery_unchanged(DeliveryFile* file, uint64 bytes_read)

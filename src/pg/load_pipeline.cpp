@@ -22,6 +22,7 @@ extern "C" {
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "tcop/utility.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 }
@@ -197,17 +198,25 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     // an error or a cancel below stops and joins it when the memory goes.
     BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser", file->fd,
                                                                *options, kReadChunk, ParseQueueLimits{}, aggregates);
+    // The checksum, if not known yet, is computed here while the parser runs: a chunk at a
+    // time whenever no batch is ready, so that the backend's idle time pays for it.
+    ContentHash* hash = file->checksum[0] == '\0' ? content_hash_start(file) : nullptr;
+    bool hashed = hash == nullptr;
     uint64 rejected = 0;
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         ParsedBatch* parsed = nullptr;
         bool done = false;
-        // A short wait, so that a cancel or statement_timeout is noticed promptly.
-        if (!run_cpp([&] { parsed = parser->next(std::chrono::milliseconds(100)); done = parser->done(); }))
+        // A short wait, so that a cancel or statement_timeout is noticed promptly; none while
+        // there is hashing to do.
+        const auto wait = std::chrono::milliseconds(hashed ? 100 : 0);
+        if (!run_cpp([&] { parsed = parser->next(wait); done = parser->done(); }))
             raise_invalid_delivery(file);
         if (parsed == nullptr) {
             if (done)
                 break;
+            if (!hashed)
+                hashed = content_hash_step(hash);
             continue;
         }
         write_rows(parsed, facts, datums, missing_values, run_id);
@@ -220,6 +229,8 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
         pgstat_progress_update_multi_param(3, keys, vals);
         parser->release(parsed);   // noexcept
     }
+    if (hash != nullptr)
+        check_delivery_unchanged(file, content_hash_finish(hash, file->checksum));
     check_delivery_unchanged(file, parser->bytes_read());
 
     RunCounts counts;
@@ -255,24 +266,32 @@ LoadOutcome load_delivery(const char* path, const char* subject_arg)
                         errmsg("student_etl.load() runs only in READ COMMITTED transactions"),
                         errdetail("The transaction's isolation level is %s.", XactIsoLevel == XACT_SERIALIZABLE ? "SERIALIZABLE" : "REPEATABLE READ"),
                         errhint("Load in its own transaction, or SET TRANSACTION ISOLATION LEVEL READ COMMITTED first.")));
+    // It writes: refused at once, as PostgreSQL refuses a write command (on a standby too).
+    PreventCommandIfReadOnly("student_etl.load()");
     const char* loaded_by = GetUserNameFromId(caller, false);
     DeliveryFile* file = open_delivery(path);
     LoadOutcome outcome{};
     outcome.subject = resolve_subject(subject_arg, file->given_path);
 
-    checksum_delivery(file);
+    const TimestampTz started_at = GetCurrentTimestamp();
     SavedIdentity caller_identity;
     act_as_owner(&caller_identity);
-    lock_checksum(file->checksum);
-    int64 duplicate_of = find_loaded_run(file->checksum);
+    // Only a file the size of a loaded one can be a duplicate: then its checksum is needed
+    // first. Otherwise it is computed during the parse pass, in the backend's idle time.
+    lock_content_size(static_cast<uint64>(file->st.st_size));
+    int64 duplicate_of = 0;
+    if (loaded_run_of_size_exists(static_cast<uint64>(file->st.st_size))) {
+        checksum_delivery(file);
+        duplicate_of = find_loaded_run(file->checksum);
+    }
     if (duplicate_of != 0) {
-        outcome.run_id = insert_run(file, outcome.subject, "skipped", duplicate_of, loaded_by);
+        outcome.run_id = insert_skipped_run(file, outcome.subject, duplicate_of, loaded_by);
         outcome.status = "skipped";
     } else {
-        outcome.run_id = insert_run(file, outcome.subject, "running", 0, loaded_by);
+        outcome.run_id = reserve_run_id();
         outcome.counts = parse_and_write(file, outcome.subject, outcome.run_id);
         outcome.status = "loaded";
-        finish_run(outcome.run_id, outcome.counts);
+        insert_loaded_run(LoadedRun{outcome.run_id, file, outcome.subject, loaded_by, started_at, outcome.counts});
     }
     restore_identity(&caller_identity);
     close_delivery(file);

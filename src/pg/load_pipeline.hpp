@@ -1,9 +1,10 @@
 // The load pipeline, shared by every way a delivery gets loaded: student_etl.load(), the
 // queue and the inbox.
 //
-//   caller's profile (trust.hpp) + location checks -> SHA-256 pass -> duplicate check under an advisory lock
-//   -> run row -> one streaming parse pass: parser (C++) -> rows -> bulk writer
-//   -> rejects -> bulk writer -> run row finished.
+//   caller's profile (trust.hpp) + location checks -> advisory lock on the file's size
+//   -> duplicate check (only if a loaded file had this size: SHA-256 pass first)
+//   -> one streaming parse pass: parser (C++) -> rows -> bulk writer, -> rejects -> bulk
+//      writer, the SHA-256 computed meanwhile in the backend's idle time -> run row.
 //
 // PostgreSQL-side code: it raises with ereport and holds no C++ objects (guard.hpp).
 #pragma once

@@ -17,15 +17,27 @@ extern "C" {
 
 namespace student_etl::pg {
 
-void lock_checksum(const char* checksum)
+void lock_content_size(uint64 size)
 {
-    // The first 16 hex digits of a SHA-256 are as good a lock key as any.
-    uint64 key = 0;
-    for (int i = 0; i < 16; ++i) {
-        char c = checksum[i];
-        key = (key << 4) | static_cast<uint64>(c <= '9' ? c - '0' : c - 'a' + 10);
-    }
-    DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(static_cast<int64>(key)));
+    // Two int4 keys, so the lock shows in pg_locks as classid 1398031701 ('SETL' + 1) and
+    // objid = the size folded into 31 bits; sizes that fold alike only wait for each other.
+    const int32 folded = static_cast<int32>((size ^ (size >> 31) ^ (size >> 62)) & 0x7fffffff);
+    DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kContentLockClass), Int32GetDatum(folded));
+}
+
+bool loaded_run_of_size_exists(uint64 size)
+{
+    Oid types[] = {INT8OID};
+    Datum values[] = {Int64GetDatum(static_cast<int64>(size))};
+    return run_sql_bool("SELECT EXISTS (SELECT FROM student_etl.load_runs"
+                        " WHERE file_size = $1 AND status = 'loaded' AND purged_at IS NULL)",
+                        SqlArgs{1, types, values, nullptr});
+}
+
+int64 reserve_run_id()
+{
+    return run_sql_int8("SELECT pg_catalog.nextval('student_etl.load_runs_run_id_seq'::pg_catalog.regclass)",
+                        kNoArgs, SPI_OK_SELECT);
 }
 
 int64 find_loaded_run(const char* checksum)
@@ -37,46 +49,54 @@ int64 find_loaded_run(const char* checksum)
                         SqlArgs{1, types, values, nullptr}, SPI_OK_SELECT);
 }
 
-int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of,
-                 const char* loaded_by)
+int64 insert_skipped_run(const DeliveryFile* file, const char* subject, int64 duplicate_of, const char* loaded_by)
 {
-    Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID, NAMEOID};
+    Oid types[] = {TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, INT8OID, NAMEOID};
     Datum values[] = {
         CStringGetTextDatum(file->given_path),
         CStringGetTextDatum(file->resolved_path),
         Int64GetDatum(static_cast<int64>(file->st.st_size)),
         CStringGetTextDatum(file->checksum),
         CStringGetTextDatum(subject),
-        CStringGetTextDatum(status),
         Int64GetDatum(duplicate_of),
         CStringGetDatum(loaded_by),
     };
-    const char nulls[] = {' ', ' ', ' ', ' ', ' ', ' ', duplicate_of ? ' ' : 'n', ' '};
     return run_sql_int8("INSERT INTO student_etl.load_runs"
                         " (file_path, resolved_path, file_size, checksum, subject, status, duplicate_of, loaded_by,"
                         "  started_at, finished_at)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp(),"
-                        "  CASE WHEN $6 = 'skipped' THEN clock_timestamp() END)"
+                        " VALUES ($1, $2, $3, $4, $5, 'skipped', $6, $7, clock_timestamp(), clock_timestamp())"
                         " RETURNING run_id",
-                        SqlArgs{8, types, values, nulls}, SPI_OK_INSERT_RETURNING);
+                        SqlArgs{7, types, values, nullptr}, SPI_OK_INSERT_RETURNING);
 }
 
-void finish_run(int64 run_id, const RunCounts& counts)
+void insert_loaded_run(const LoadedRun& run)
 {
+    const DeliveryFile* file = run.file;
+    const RunCounts& counts = run.counts;
     char delimiter[2] = {counts.delimiter, '\0'};
-    Oid types[] = {INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID, INT8OID};
+    Oid types[] = {INT8OID, TEXTOID, TEXTOID, INT8OID, TEXTOID, TEXTOID, NAMEOID, TIMESTAMPTZOID,
+                   INT8OID, INT8OID, INT8OID, INT8OID, TEXTOID};
     Datum values[] = {
-        Int64GetDatum(run_id),
+        Int64GetDatum(run.run_id),
+        CStringGetTextDatum(file->given_path),
+        CStringGetTextDatum(file->resolved_path),
+        Int64GetDatum(static_cast<int64>(file->st.st_size)),
+        CStringGetTextDatum(file->checksum),
+        CStringGetTextDatum(run.subject),
+        CStringGetDatum(run.loaded_by),
+        TimestampTzGetDatum(run.started_at),
         Int64GetDatum(static_cast<int64>(counts.rows_read)),
         Int64GetDatum(static_cast<int64>(counts.rows_loaded)),
         Int64GetDatum(static_cast<int64>(counts.rows_rejected)),
-        CStringGetTextDatum(delimiter),
         Int64GetDatum(static_cast<int64>(counts.rows_with_missing)),
+        CStringGetTextDatum(delimiter),
     };
-    run_sql("UPDATE student_etl.load_runs SET status = 'loaded', rows_read = $2, rows_loaded = $3,"
-            " rows_rejected = $4, delimiter = $5, rows_with_missing = $6, finished_at = clock_timestamp()"
-            " WHERE run_id = $1",
-            SqlArgs{6, types, values, nullptr}, SPI_OK_UPDATE);
+    run_sql("INSERT INTO student_etl.load_runs"
+            " (run_id, file_path, resolved_path, file_size, checksum, subject, status, loaded_by, started_at,"
+            "  rows_read, rows_loaded, rows_rejected, rows_with_missing, delimiter, finished_at)"
+            " OVERRIDING SYSTEM VALUE"
+            " VALUES ($1, $2, $3, $4, $5, $6, 'loaded', $7, $8, $9, $10, $11, $12, $13, clock_timestamp())",
+            SqlArgs{13, types, values, nullptr}, SPI_OK_INSERT);
 }
 
 int64 insert_failed_run(const FailedRun& f)

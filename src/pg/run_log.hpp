@@ -19,21 +19,31 @@ struct RunCounts {
     char delimiter;   // 0 when no header was read
 };
 
-// Serialises loads of the same content until the end of the transaction, so that of two
-// concurrent loads of one file the second waits and then sees the first as done.
-void lock_checksum(const char* checksum);
-
+// Serialises loads of files of this size (so of the same content) until the end of the
+// transaction: of two concurrent loads of one file the second waits, then sees the first as
+// done. Shown in pg_locks as an advisory lock of classid kContentLockClass.
+constexpr int32 kContentLockClass = 1398031701;
+void lock_content_size(uint64 size);
+// Whether a committed (or own) successful, unpurged load had a file of this size: only then
+// can this file be a duplicate, and its checksum is needed before loading.
+bool loaded_run_of_size_exists(uint64 size);
 // run_id of the committed (or own) successful, unpurged load of this content, or 0.
 int64 find_loaded_run(const char* checksum);
-
-// Inserts a run row with the given status ('running' or 'skipped') for role loaded_by;
-// returns its run_id.
-int64 insert_run(const DeliveryFile* file, const char* subject, const char* status, int64 duplicate_of,
-                 const char* loaded_by);
-
-// Marks a running run 'loaded' with its counts and end time.
-void finish_run(int64 run_id, const RunCounts& counts);
-
+// A run skipped as a duplicate of run duplicate_of, for role loaded_by; returns its run_id.
+int64 insert_skipped_run(const DeliveryFile* file, const char* subject, int64 duplicate_of, const char* loaded_by);
+// A run id for a load, taken before its rows are written; the run row itself is inserted,
+// finished, once they are (insert_loaded_run): a 'running' row could be seen by nobody but
+// the load's own transaction anyway.
+int64 reserve_run_id();
+struct LoadedRun {
+    int64 run_id;                // from reserve_run_id()
+    const DeliveryFile* file;    // its checksum computed
+    const char* subject;
+    const char* loaded_by;
+    TimestampTz started_at;
+    RunCounts counts;
+};
+void insert_loaded_run(const LoadedRun& run);
 // A load that failed and rolled back, recorded afterwards in a transaction of its own (the
 // worker's): what is known of the file, the error, who it was loaded for. Returns the run_id.
 struct FailedRun {

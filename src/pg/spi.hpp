@@ -40,9 +40,6 @@ char* sql_result_text(uint64 row, int column);
 // is null).
 int64 run_sql_int8(const char* sql, const SqlArgs& args, int expect);
 
-// Inside an SqlResultFn: column (1-based) of row (0-based) as text, copied into the memory of
-// run_sql's caller; nullptr when null.
-char* sql_result_text(uint64 row, int column);
 
 // run_sql, returning the first column of the first row as a boolean (false when none).
 bool run_sql_bool(const char* sql, const SqlArgs& args);

@@ -33,6 +33,10 @@ CREATE TABLE student_etl.load_runs (
 CREATE UNIQUE INDEX load_runs_one_load_per_checksum
     ON student_etl.load_runs (checksum) WHERE status = 'loaded' AND purged_at IS NULL;
 CREATE INDEX load_runs_started_at ON student_etl.load_runs (started_at);
+-- Loads look up loaded files of their size: only such a file can be a duplicate, and only
+-- then is the checksum computed before the parse pass.
+CREATE INDEX load_runs_loaded_size
+    ON student_etl.load_runs (file_size) WHERE status = 'loaded' AND purged_at IS NULL;
 
 COMMENT ON TABLE student_etl.load_runs IS
     'One row per student_etl.load() call: file, SHA-256 checksum, status, row counts, times.';

@@ -69,7 +69,7 @@ $setup
 SELECT status FROM student_etl.load('$BIG');
 SQL
 ) && fail "read-only ($setup): the load succeeded: $out"
-  grep -q "ERROR:  cannot execute INSERT in a read-only transaction" <<< "$out" ||
+  grep -q "ERROR:  cannot execute student_etl.load() in a read-only transaction" <<< "$out" ||
     fail "read-only ($setup): unexpected outcome: $out"
 done
 expect_nothing_written "$before" "read-only"
