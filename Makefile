@@ -9,7 +9,7 @@ MODULE_big  = student_etl
 CORE_OBJS   = src/core/schema.o src/core/delivery_parser.o src/core/printable.o src/core/field_values.o \
               src/core/reject_issue.o src/core/header_binding.o src/core/student_metrics.o \
               src/core/background_parser.o src/core/heap_footprint.o src/core/missing_values.o \
-              src/core/delivery_quality.o
+              src/core/delivery_quality.o src/core/sha256.o src/core/line_split.o
 PG_OBJS     = src/pg/guard.o src/pg/module.o src/pg/spi.o src/pg/trust.o src/pg/owner_call.o \
               src/pg/allowed_paths.o src/pg/delivery_file.o src/pg/bulk_writer.o \
               src/pg/run_log.o src/pg/student_rows.o src/pg/validated_checks.o src/pg/load_pipeline.o \
@@ -30,8 +30,10 @@ REGRESS      = $(sort $(basename $(notdir $(wildcard sql/[0-9]*.sql))))
 REGRESS_OPTS =
 
 PG_CPPFLAGS = -Isrc/core -DSTUDENT_ETL_VERSION=\"$(EXTVERSION)\"
-PG_CXXFLAGS = -std=c++17 -Wno-register -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-SHLIB_LINK  = -lcsv -lstdc++
+# -fno-semantic-interposition: calls between the library's own functions go straight to them,
+# not through the PLT, and may be inlined (nothing is meant to interpose on them).
+PG_CXXFLAGS = -std=c++17 -fno-semantic-interposition -Wno-register -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+SHLIB_LINK  = -lcsv -lcrypto -lstdc++
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -61,7 +63,7 @@ UNIT_SRCS = $(wildcard test/unit/*.cpp) $(CORE_OBJS:.o=.cpp)
 UNIT_FLAGS = -std=c++17 -O2 -g -Wall -Wextra -Werror -Isrc/core
 build/unit_tests: $(UNIT_SRCS) $(wildcard src/core/*.hpp)
 	mkdir -p build
-	$(CXX) $(UNIT_FLAGS) $(UNIT_SRCS) -lcsv -lgtest -lgtest_main -pthread -o $@
+	$(CXX) $(UNIT_FLAGS) $(UNIT_SRCS) -lcsv -lcrypto -lgtest -lgtest_main -pthread -o $@
 .PHONY: unitcheck prove
 unitcheck: build/unit_tests
 	./build/unit_tests
@@ -77,7 +79,7 @@ prove:
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 build/unit_tests_sanitize: $(UNIT_SRCS) $(wildcard src/core/*.hpp)
 	mkdir -p build
-	$(CXX) $(UNIT_FLAGS) -O1 $(SANITIZE_FLAGS) $(UNIT_SRCS) -lcsv -lgtest -lgtest_main -pthread -o $@
+	$(CXX) $(UNIT_FLAGS) -O1 $(SANITIZE_FLAGS) $(UNIT_SRCS) -lcsv -lcrypto -lgtest -lgtest_main -pthread -o $@
 .PHONY: unitcheck-sanitize
 unitcheck-sanitize: build/unit_tests_sanitize
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 ./build/unit_tests_sanitize
@@ -90,7 +92,7 @@ FUZZ_SRCS    = test/fuzz/fuzz_delivery_parser.cpp $(filter src/core/%,$(UNIT_SRC
 build/fuzz_delivery_parser: $(FUZZ_SRCS) $(wildcard src/core/*.hpp)
 	mkdir -p build
 	$(FUZZ_CXX) -std=c++17 -g -O1 -Isrc/core -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all $(FUZZ_SRCS) -lcsv -o $@
+	    -fno-sanitize-recover=all $(FUZZ_SRCS) -lcsv -lcrypto -o $@
 .PHONY: fuzz
 fuzz: build/fuzz_delivery_parser
 	mkdir -p build/fuzz-corpus build/fuzz-findings

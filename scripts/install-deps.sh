@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   make g++ pkg-config
   postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
-  libcsv-dev libgtest-dev libtap-parser-sourcehandler-pgtap-perl
+  libcsv-dev libssl-dev libgtest-dev libtap-parser-sourcehandler-pgtap-perl
   clang libclang-rt-14-dev
   python3 python3-yaml
 )

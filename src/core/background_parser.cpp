@@ -14,8 +14,9 @@
 namespace student_etl {
 
 BackgroundParser::BackgroundParser(int fd, const ParserOptions& options, std::size_t chunk_bytes,
-                                   const ParseQueueLimits& limits, RunAggregates* aggregates)
-    : fd_(::dup(fd)), chunk_bytes_(chunk_bytes), limits_(limits), parser_(options), aggregates_(aggregates)
+                                   const ParseQueueLimits& limits, RunAggregates* aggregates, Sha256* digest)
+    : fd_(::dup(fd)), chunk_bytes_(chunk_bytes), limits_(limits), parser_(options), aggregates_(aggregates),
+      digest_(digest)
 {
     if (fd_ < 0)
         throw std::runtime_error(std::string("could not duplicate the delivery's descriptor: ") + std::strerror(errno));
@@ -118,6 +119,8 @@ void BackgroundParser::run() noexcept
             // A batch goes as soon as it holds batch_bytes, even in the middle of the chunk,
             // and in any case at the chunk's end, so that the caller can start inserting.
             const auto len = static_cast<std::size_t>(n);
+            if (digest_ != nullptr)
+                digest_->update(buf.data(), len);
             for (std::size_t used = 0; used < len;) {
                 used += parser_.feed_until(buf.data() + used, len - used, limits_.batch_bytes);
                 if (!hand_on(offset + used))

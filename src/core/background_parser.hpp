@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "delivery_parser.hpp"
+#include "sha256.hpp"
 #include "student_metrics.hpp"
 
 namespace student_etl {
@@ -56,9 +57,11 @@ class BackgroundParser {
 public:
     // Reads from its own duplicate of fd (the caller keeps fd), from offset 0. With
     // `aggregates`, every row is also added to it, on the thread (work taken off the caller,
-    // which is the slower side): read it only once done().
+    // which is the slower side); with `digest`, every byte read is hashed into it, on the
+    // thread too. Read either only once done().
     BackgroundParser(int fd, const ParserOptions& options, std::size_t chunk_bytes = 256 * 1024,
-                     const ParseQueueLimits& limits = ParseQueueLimits{}, RunAggregates* aggregates = nullptr);
+                     const ParseQueueLimits& limits = ParseQueueLimits{}, RunAggregates* aggregates = nullptr,
+                     Sha256* digest = nullptr);
     // Stops the thread (if still running) and waits for it.
     ~BackgroundParser();
     BackgroundParser(const BackgroundParser&) = delete;
@@ -94,6 +97,7 @@ private:
     ParseQueueLimits limits_;
     DeliveryParser parser_;            // used by the thread only, read by the caller once done
     RunAggregates* aggregates_;        // likewise; may be null
+    Sha256* digest_;                   // likewise; may be null
 
     mutable std::mutex mutex_;
     std::condition_variable ready_;    // a batch was published, or the thread ended

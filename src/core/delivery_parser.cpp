@@ -9,8 +9,9 @@
 //      last byte of a segment. That is what lets us count physical lines, know where each
 //      record starts, and keep its raw bytes, although libcsv reports no positions.
 //      The common case -- a whole record on one line, its fields unquoted or simply quoted --
-//      is split here instead (split_simple_line, exactly as libcsv would split it): libcsv's
-//      byte-at-a-time state machine was the parse thread's largest cost.
+//      is split without it (line_split.hpp, exactly as libcsv would split it) and its fields
+//      converted inline (convert_plain): libcsv's byte-at-a-time state machine was the parse
+//      thread's largest cost.
 // Every line end ends a record: no field of this data set can hold a line break, so a quote
 // still open at a line end is unbalanced -- that line is rejected and the next one starts a
 // fresh record. A stray quote therefore costs one line, not every line up to the next quote.
@@ -22,11 +23,13 @@
 //
 // Here: the record reader (BOM gate, header collection, segments, libcsv glue, rejects).
 // Elsewhere: header_binding.* (header quoting/delimiter scan, names -> columns),
-// field_values.* (one field against its column's domain), printable.* (safe text).
+// line_split.* (plain lines), field_values.* (one field against its column's domain),
+// printable.* (safe text).
 #include "delivery_parser.hpp"
 #include "field_values.hpp"
 #include "header_binding.hpp"
 #include "heap_footprint.hpp"
+#include "line_split.hpp"
 #include "printable.hpp"
 
 #include <csv.h>
@@ -408,53 +411,27 @@ struct Parser {
     // line goes to libcsv, whose state is still at a record start.
     bool split_simple_line(const unsigned char* p, std::size_t n, unsigned char terminator)
     {
-        struct Span {
-            const unsigned char* data;
-            std::size_t len;
-        };
-        std::array<Span, kColumnCount + 1> fields;
+        std::array<FieldSpan, kMaxSplitFields> fields;
         std::size_t count = 0;
-        const unsigned char* end = p + n;
-        auto blank = [](unsigned char c) { return c == ' ' || c == '\t'; };
-        for (;;) {
-            if (count == fields.size())
-                return false;
-            while (p < end && blank(*p))
-                ++p;
-            const unsigned char* next;   // just after this field's delimiter, or null at the end
-            if (p < end && *p == '"') {
-                const unsigned char* close = p + 1;
-                while (close < end && *close != '"')
-                    ++close;
-                if (close == end)
-                    return false;
-                fields[count++] = Span{p + 1, static_cast<std::size_t>(close - p - 1)};
-                if (close + 1 == end)
-                    next = nullptr;
-                else if (close[1] == delim)
-                    next = close + 2;
-                else
-                    return false;
-            } else {
-                // Fields are a few bytes long: a plain loop beats two memchr() calls.
-                const unsigned char* field_end = p;
-                while (field_end < end && *field_end != delim && *field_end != '"')
-                    ++field_end;
-                if (field_end < end && *field_end == '"')
-                    return false;
-                const unsigned char* stop = field_end < end ? field_end : nullptr;
-                const unsigned char* e = field_end;
-                while (e > p && blank(e[-1]))
-                    --e;
-                fields[count++] = Span{p, static_cast<std::size_t>(e - p)};
-                next = stop ? stop + 1 : nullptr;
+        if (!split_plain_line(p, n, static_cast<unsigned char>(delim), fields.data(), &count))
+            return false;
+        if (count == kColumnCount) {
+            // data_field() for each, with the common case converted inline.
+            nfields = count;
+            for (std::size_t i = 0; i < count; ++i) {
+                const FieldSpan& f = fields[i];
+                if (f.len > opt.max_field_bytes) {
+                    field_too_long = true;   // the record is rejected as a whole
+                    break;
+                }
+                const int slot = binding.slot(i);
+                if (!convert_plain(slot, f.data, f.len, opt.missing, row))
+                    convert_field(slot, f.data, f.len, opt.ascii_only_raw, opt.missing, row, problems);
             }
-            if (next == nullptr)
-                break;
-            p = next;
+        } else {
+            for (std::size_t i = 0; i < count; ++i)
+                data_field(fields[i].data, fields[i].len);
         }
-        for (std::size_t i = 0; i < count; ++i)
-            data_field(fields[i].data, fields[i].len);
         data_record(terminator);
         return true;
     }

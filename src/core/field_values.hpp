@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <string_view>
 
 #include "delivery_parser.hpp"
 #include "missing_values.hpp"
@@ -23,5 +25,61 @@ void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_o
 // problem. For checking a policy's default value.
 void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
                    RejectedRow& problems);
+
+// convert_field's common case, inline because it runs for every field: a field that is not
+// missing, spelled as the dictionary spells it -- a number of one or two digits in range, yes
+// or no, one of the column's codes in its own case. Stores it in row.value[slot] and returns
+// true. Anything else returns false and is left to convert_field, which gives any field this
+// accepts the same value (test_field_values.cpp compares them).
+[[gnu::always_inline]] inline bool convert_plain(int slot, const unsigned char* s, std::size_t n,
+                                                 const MissingPolicy& policy, ParsedRow& row) noexcept
+{
+    if (policy.is_missing(s, n))   // also every empty field
+        return false;
+    const ColumnSpec& column = kColumns[static_cast<std::size_t>(slot)];
+    switch (column.kind) {
+    case Kind::Int: {
+        unsigned v = static_cast<unsigned>(s[0]) - '0';
+        if (v > 9 || n > 2)
+            return false;
+        if (n == 2) {
+            const unsigned d = static_cast<unsigned>(s[1]) - '0';
+            if (d > 9)
+                return false;
+            v = v * 10 + d;
+        }
+        if (static_cast<int>(v) < column.min || static_cast<int>(v) > column.max)
+            return false;
+        row.value[slot] = static_cast<std::int16_t>(v);
+        return true;
+    }
+    case Kind::YesNo:
+        if (n == 3 && s[0] == 'y' && s[1] == 'e' && s[2] == 's') {
+            row.value[slot] = 1;
+            return true;
+        }
+        if (n == 2 && s[0] == 'n' && s[1] == 'o') {
+            row.value[slot] = 0;
+            return true;
+        }
+        return false;
+    case Kind::Code:
+        // A few bytes each: a byte loop after the length and first byte beats a call to memcmp.
+        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
+            const std::string_view code = column.codes[k];
+            if (code.size() != n || static_cast<unsigned char>(code[0]) != s[0])
+                continue;
+            std::size_t i = 1;
+            while (i < n && s[i] == static_cast<unsigned char>(code[i]))
+                ++i;
+            if (i == n) {
+                row.value[slot] = static_cast<std::int16_t>(k);
+                return true;
+            }
+        }
+        return false;
+    }
+    return false;
+}
 
 }  // namespace student_etl

@@ -115,13 +115,17 @@ void MissingPolicy::set_markers(std::vector<std::string> markers)
     markers_ = std::move(markers);
     marker_lengths_ = 0;
     first_bytes_.fill(0);
+    last_bytes_.fill(0);
     for (const std::string& m : markers_) {
         if (m.empty() || m.size() >= 64)
             continue;
         marker_lengths_ |= std::uint64_t{1} << m.size();
-        const auto first = static_cast<unsigned char>(m[0]);
+        const auto first = static_cast<unsigned char>(m.front());
         for (unsigned char c : {ascii_lower(first), ascii_upper(first)})
             first_bytes_[c / 64] |= std::uint64_t{1} << (c % 64);
+        const auto last = static_cast<unsigned char>(m.back());
+        for (unsigned char c : {ascii_lower(last), ascii_upper(last)})
+            last_bytes_[c / 64] |= std::uint64_t{1} << (c % 64);
     }
 }
 

@@ -68,8 +68,10 @@ public:
         if (n == 0)
             return true;
         if (n >= 64 || (marker_lengths_ & (std::uint64_t{1} << n)) == 0 ||
-            (first_bytes_[s[0] / 64] & (std::uint64_t{1} << (s[0] % 64))) == 0)
-            return false;   // the common case: no marker has this length and first byte
+            (first_bytes_[s[0] / 64] & (std::uint64_t{1} << (s[0] % 64))) == 0 ||
+            (last_bytes_[s[n - 1] / 64] & (std::uint64_t{1} << (s[n - 1] % 64))) == 0)
+            return false;   // the common case: no marker has this length, first and last byte
+                            // ("no" is not "NA")
         return matches_marker(s, n);
     }
 
@@ -81,6 +83,7 @@ private:
     std::vector<std::string> markers_;
     std::uint64_t marker_lengths_ = 0;   // bit n set: some marker is n bytes long (n < 64)
     std::array<std::uint64_t, 4> first_bytes_{};   // bit c: some marker starts with byte c (any case)
+    std::array<std::uint64_t, 4> last_bytes_{};    // bit c: some marker ends with byte c (any case)
 };
 
 }  // namespace student_etl

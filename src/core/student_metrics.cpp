@@ -4,6 +4,8 @@
 #include "delivery_quality.hpp"
 #include "missing_values.hpp"
 
+#include <stdexcept>
+
 
 namespace student_etl {
 
@@ -197,6 +199,49 @@ const std::vector<FacetSpec>& facets()
     return specs;
 }
 
+// facets() prepared for add(): the distinct keys of all facets, each worked out once per row,
+// and for each facet its keys' positions in that list with their mixed-radix strides.
+struct FacetPlan {
+    std::vector<Dim> keys;   // distinct
+    struct Facet {
+        std::size_t nkeys;
+        std::array<std::size_t, 3> key;   // index into keys
+        std::array<int, 3> stride;
+    };
+    std::vector<Facet> facets;
+};
+
+bool same_dim(const Dim& a, const Dim& b)
+{
+    return a.kind == b.kind && a.column == b.column;
+}
+
+const FacetPlan& facet_plan()
+{
+    static const FacetPlan plan = [] {
+        FacetPlan p;
+        for (const FacetSpec& spec : facets()) {
+            FacetPlan::Facet f{spec.dims.size(), {}, {}};
+            int stride = 1;
+            for (std::size_t d = spec.dims.size(); d-- > 0;) {
+                std::size_t k = 0;
+                while (k < p.keys.size() && !same_dim(p.keys[k], spec.dims[d]))
+                    ++k;
+                if (k == p.keys.size())
+                    p.keys.push_back(spec.dims[d]);
+                f.key[d] = k;
+                f.stride[d] = stride;
+                stride *= spec.dims[d].cardinality();
+            }
+            p.facets.push_back(f);
+        }
+        return p;
+    }();
+    return plan;
+}
+
+constexpr std::size_t kMaxKeys = 32;
+
 }  // namespace
 
 Risk risk_of(const ParsedRow& row) noexcept
@@ -239,6 +284,8 @@ int parent_education(const ParsedRow& row) noexcept
 
 RunAggregates::RunAggregates()
 {
+    if (facet_plan().keys.size() > kMaxKeys)
+        throw std::logic_error("student_etl: more facet keys than RunAggregates::add() has room for");
     for (const FacetSpec& f : facets()) {
         common_.emplace_back(static_cast<std::size_t>(f.cells()), Common{});
         rare_.emplace_back(static_cast<std::size_t>(f.cells()), Rare{});
@@ -277,20 +324,33 @@ void RunAggregates::add_cells(const ParsedRow& row) noexcept
     // the rare row that has one: a complete row -- nearly every row -- costs what it cost
     // before NULLs existed.
     const bool rare = row.nulls != 0 || dropout;
-    const auto& specs = facets();
-    for (std::size_t f = 0; f < specs.size(); ++f) {
+    // Each key once per row, then each facet's cell from them; every cell adds the same.
+    const FacetPlan& plan = facet_plan();
+    int key[kMaxKeys];
+    for (std::size_t k = 0; k < plan.keys.size(); ++k)
+        key[k] = plan.keys[k].template index<kMayBeNull>(row);
+    const Common add{1,
+                     passed,
+                     risk == Risk::Yes,
+                     g1 ? row.value[c.g1] : 0,   // a NULL's value is 0 anyway: explicit all the same
+                     g2 ? row.value[c.g2] : 0,
+                     row.value[c.g3],
+                     absences ? row.value[c.absences] : 0,
+                     week >= 0 ? week : 0};
+    for (std::size_t f = 0; f < plan.facets.size(); ++f) {
+        const FacetPlan::Facet& facet = plan.facets[f];
         int cell = 0;
-        for (const Dim& d : specs[f].dims)
-            cell = cell * d.cardinality() + d.template index<kMayBeNull>(row);
+        for (std::size_t d = 0; d < facet.nkeys; ++d)
+            cell += key[facet.key[d]] * facet.stride[d];
         Common& s = common_[f][static_cast<std::size_t>(cell)];
-        s.students += 1;
-        s.passed += passed;
-        s.at_risk += risk == Risk::Yes;
-        s.sum_g1 += g1 ? row.value[c.g1] : 0;   // a NULL's value is 0 anyway: explicit all the same
-        s.sum_g2 += g2 ? row.value[c.g2] : 0;
-        s.sum_g3 += row.value[c.g3];
-        s.sum_absences += absences ? row.value[c.absences] : 0;
-        s.sum_alcohol_week += week >= 0 ? week : 0;
+        s.students += add.students;
+        s.passed += add.passed;
+        s.at_risk += add.at_risk;
+        s.sum_g1 += add.sum_g1;
+        s.sum_g2 += add.sum_g2;
+        s.sum_g3 += add.sum_g3;
+        s.sum_absences += add.sum_absences;
+        s.sum_alcohol_week += add.sum_alcohol_week;
         if (rare) {
             Rare& r = rare_[f][static_cast<std::size_t>(cell)];
             r.unknown_at_risk += risk == Risk::Unknown;

@@ -5,9 +5,9 @@
 #include "guard.hpp"
 
 #include "printable.hpp"
+#include "sha256.hpp"
 
 extern "C" {
-#include "common/cryptohash.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/fd.h"
@@ -125,11 +125,28 @@ DeliveryFile* open_delivery(const char* path)
 
 namespace {
 
-// The whole file's SHA-256 at once, into out[65]; returns the bytes hashed.
+// The whole file's SHA-256 (sha256.hpp, owned by a memory context of its own), into
+// out[65]; returns the bytes hashed.
 uint64 sha256_of(DeliveryFile* file, char* out)
 {
-    ContentHash* hash = content_hash_start(file);
-    return content_hash_finish(hash, out);
+    MemoryContext hashing = AllocSetContextCreate(CurrentMemoryContext, "student_etl checksum", ALLOCSET_SMALL_SIZES);
+    Sha256* digest = make_owned_by<Sha256>(hashing, "starting the checksum");
+    char* buf = static_cast<char*>(MemoryContextAlloc(hashing, kHashChunk));
+    uint64 total = 0;
+    for (;;) {
+        CHECK_FOR_INTERRUPTS();
+        const size_t n = read_delivery_at(file, buf, kHashChunk, total);
+        if (n == 0)
+            break;
+        total += n;
+        if (!run_cpp([&] { digest->update(buf, n); }))
+            raise_caught_error("computing the checksum");
+    }
+    if (!run_cpp([&] { digest->hex().copy(out, 64); }))
+        raise_caught_error("computing the checksum");
+    out[64] = '\0';
+    MemoryContextDelete(hashing);
+    return total;
 }
 
 pg_attribute_noreturn() void refuse_changed(const DeliveryFile* file)
@@ -141,60 +158,6 @@ pg_attribute_noreturn() void refuse_changed(const DeliveryFile* file)
 }
 
 }  // namespace
-
-struct ContentHash {
-    DeliveryFile* file;
-    pg_cryptohash_ctx* ctx;
-    char* buf;
-    uint64 offset;   // bytes hashed so far
-    bool complete;   // the end of the file was read
-};
-
-ContentHash* content_hash_start(DeliveryFile* file)
-{
-    auto* hash = static_cast<ContentHash*>(palloc0(sizeof(ContentHash)));
-    hash->file = file;
-    hash->ctx = pg_cryptohash_create(PG_SHA256);
-    if (hash->ctx == nullptr || pg_cryptohash_init(hash->ctx) < 0)
-        ereport(ERROR, (errmsg("could not initialise SHA-256: %s", pg_cryptohash_error(hash->ctx))));
-    hash->buf = static_cast<char*>(palloc(kHashChunk));
-    return hash;
-}
-
-bool content_hash_step(ContentHash* hash)
-{
-    if (hash->complete)
-        return true;
-    size_t n = read_delivery_at(hash->file, hash->buf, kHashChunk, hash->offset);
-    if (n == 0) {
-        hash->complete = true;
-        return true;
-    }
-    hash->offset += n;
-    if (pg_cryptohash_update(hash->ctx, reinterpret_cast<const uint8*>(hash->buf), n) < 0)
-        ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(hash->ctx))));
-    return false;
-}
-
-uint64 content_hash_finish(ContentHash* hash, char* out)
-{
-    while (!content_hash_step(hash))
-        CHECK_FOR_INTERRUPTS();
-    uint8 digest[32];
-    if (pg_cryptohash_final(hash->ctx, digest, sizeof digest) < 0)
-        ereport(ERROR, (errmsg("could not compute SHA-256: %s", pg_cryptohash_error(hash->ctx))));
-    pg_cryptohash_free(hash->ctx);
-    static const char hex[] = "0123456789abcdef";
-    for (int i = 0; i < 32; ++i) {
-        out[2 * i] = hex[digest[i] >> 4];
-        out[2 * i + 1] = hex[digest[i] & 15];
-    }
-    out[64] = '\0';
-    const uint64 total = hash->offset;
-    pfree(hash->buf);
-    pfree(hash);
-    return total;
-}
 
 void checksum_delivery(DeliveryFile* file)
 {

@@ -28,16 +28,7 @@ char* text_safe(const char* s);
 // so a symlink swapped in between is caught), opens it and checks it is a regular file.
 DeliveryFile* open_delivery(const char* path);
 
-// The SHA-256 of a delivery, computed a chunk at a time (pread: the file offset is left
-// alone), so that the backend can hash while it waits for the parser (load_pipeline.cpp).
-struct ContentHash;
-ContentHash* content_hash_start(DeliveryFile* file);
-// Hashes the next chunk; true once the end of the file was reached.
-bool content_hash_step(ContentHash* hash);
-// Hashes what is left, writes the lower-case hex into out[65], frees the hash; returns the
-// number of bytes hashed.
-uint64 content_hash_finish(ContentHash* hash, char* out);
-// The whole file hashed before anything else into file->checksum, then checked unchanged.
+// The whole file hashed into file->checksum before it is parsed, then checked unchanged.
 void checksum_delivery(DeliveryFile* file);
 
 // Raises if the file's size, inode or modification time differ from open time, or if the

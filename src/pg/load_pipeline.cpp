@@ -196,27 +196,23 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
     // Started last: from here on the thread reads and sums the run's metrics while this
     // backend writes. Owned by load_memory (after the aggregates, so destroyed before them):
     // an error or a cancel below stops and joins it when the memory goes.
+    // The checksum, unless known already, is computed by the parse thread from the very bytes
+    // it parses (created before the parser, so destroyed after it).
+    Sha256* digest = file->checksum[0] == '\0' ? make_owned_by<Sha256>(load_memory, "starting the checksum") : nullptr;
     BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser", file->fd,
-                                                               *options, kReadChunk, ParseQueueLimits{}, aggregates);
-    // The checksum, if not known yet, is computed here while the parser runs: a chunk at a
-    // time whenever no batch is ready, so that the backend's idle time pays for it.
-    ContentHash* hash = file->checksum[0] == '\0' ? content_hash_start(file) : nullptr;
-    bool hashed = hash == nullptr;
+                                                               *options, kReadChunk, ParseQueueLimits{}, aggregates,
+                                                               digest);
     uint64 rejected = 0;
     for (;;) {
         CHECK_FOR_INTERRUPTS();
         ParsedBatch* parsed = nullptr;
         bool done = false;
-        // A short wait, so that a cancel or statement_timeout is noticed promptly; none while
-        // there is hashing to do.
-        const auto wait = std::chrono::milliseconds(hashed ? 100 : 0);
-        if (!run_cpp([&] { parsed = parser->next(wait); done = parser->done(); }))
+        // A short wait, so that a cancel or statement_timeout is noticed promptly.
+        if (!run_cpp([&] { parsed = parser->next(std::chrono::milliseconds(100)); done = parser->done(); }))
             raise_invalid_delivery(file);
         if (parsed == nullptr) {
             if (done)
                 break;
-            if (!hashed)
-                hashed = content_hash_step(hash);
             continue;
         }
         write_rows(parsed, facts, datums, missing_values, run_id);
@@ -229,8 +225,11 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
         pgstat_progress_update_multi_param(3, keys, vals);
         parser->release(parsed);   // noexcept
     }
-    if (hash != nullptr)
-        check_delivery_unchanged(file, content_hash_finish(hash, file->checksum));
+    if (digest != nullptr) {
+        if (!run_cpp([&] { digest->hex().copy(file->checksum, 64); }))
+            raise_caught_error("computing the checksum");
+        file->checksum[64] = '\0';
+    }
     check_delivery_unchanged(file, parser->bytes_read());
 
     RunCounts counts;

@@ -3,8 +3,8 @@
 //
 //   caller's profile (trust.hpp) + location checks -> advisory lock on the file's size
 //   -> duplicate check (only if a loaded file had this size: SHA-256 pass first)
-//   -> one streaming parse pass: parser (C++) -> rows -> bulk writer, -> rejects -> bulk
-//      writer, the SHA-256 computed meanwhile in the backend's idle time -> run row.
+//   -> one streaming parse pass: parser thread (C++, hashing what it reads unless hashed
+//      already) -> rows -> bulk writer, -> rejects -> bulk writer -> run row.
 //
 // PostgreSQL-side code: it raises with ereport and holds no C++ objects (guard.hpp).
 #pragma once

@@ -96,6 +96,22 @@ TEST(BackgroundParser, SameResultAsTheDirectParser)
     }
 }
 
+// The checksum hashed on the thread from the chunks it parses is the file's SHA-256
+// (sha256sum of test/data/student-mat.csv), whatever the chunk size.
+TEST(BackgroundParser, DigestOnTheThreadIsTheFilesSha256)
+{
+    TempFile file(test::read_fixture("student-mat.csv"));
+    for (std::size_t chunk : {std::size_t{1000}, std::size_t{4096}, std::size_t{256 * 1024}}) {
+        Sha256 digest;
+        BackgroundParser bg(file.fd, ParserOptions{}, chunk, ParseQueueLimits{}, nullptr, &digest);
+        drain(bg);
+        EXPECT_EQ(digest.hex(), "e47f9ee225e1ee6e69b7564e6dac7123e80b8486677fe111f351964cef5dec80") << chunk;
+    }
+    Sha256 abc;   // FIPS 180-2's first example
+    abc.update("abc", 3);
+    EXPECT_EQ(abc.hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 // The run's metrics summed on the thread equal those summed over the rows handed out.
 TEST(BackgroundParser, AggregatesOnTheThreadEqualThoseOfTheRows)
 {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <dirent.h>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -94,6 +95,34 @@ TEST(PlainLineSplit, AwkwardUnquotedFieldsAsLibcsvSplitsThem)
     comma += test::join(test::split(unquoted, ';'), ',') + "\n";
     EXPECT_EQ(split_by_parser(comma), split_by_libcsv(comma));
     EXPECT_NE(split_by_parser(comma).find("row 2:"), std::string::npos);
+}
+
+// Random records built from the pieces that decide a split -- quotes, delimiters, blanks, long
+// and empty fields -- around the 16-byte blocks and 64-bit words the classifying splitter
+// works in: both splitters must give libcsv's fields, or leave the line to it.
+TEST(PlainLineSplit, RandomAwkwardRecordsAsLibcsvSplitsThem)
+{
+    const std::vector<std::string> pieces = {"GP", "18", "\"GP\"", "\"\"", "", " ", "\t", "\"", "a\"b",
+                                             "\"a;b\"", "\"a\"\"b\"", " \"U\"", "\"U\" ", "\"U\"x",
+                                             "\"a\"\"", std::string(15, 'x'), std::string(17, 'y'), std::string(63, 'z'),
+                                             "\"" + std::string(40, 'q') + "\"", ";", "at home"};
+    const std::vector<std::string> fields = test::split(test::kRecord, ';');
+    std::uint64_t state = 42;
+    auto rnd = [&state](std::size_t below) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        return static_cast<std::size_t>((state >> 33) % below);
+    };
+    std::string text = test::kHeader + "\n";
+    for (int r = 0; r < 3000; ++r) {
+        std::vector<std::string> record = fields;
+        for (std::size_t changes = 1 + rnd(3); changes > 0; --changes)
+            record[rnd(record.size())] = pieces[rnd(pieces.size())];
+        if (rnd(4) == 0)
+            record.resize(record.size() - 1 + rnd(3));   // one field fewer, or more
+        text += test::join(record, ';') + "\n";
+    }
+    EXPECT_EQ(split_by_parser(text), split_by_libcsv(text));
+    EXPECT_EQ(split_by_parser(text, 4096), split_by_libcsv(text));
 }
 
 }  // namespace
