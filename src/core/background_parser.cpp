@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdexcept>
 #include <string>
+#include <fcntl.h>
 #include <unistd.h>
 #include <utility>
 
@@ -101,6 +102,9 @@ void BackgroundParser::run() noexcept
 {
     std::exception_ptr error;
     try {
+        // Read once, front to back: let the kernel read further ahead of us (it matters when
+        // the file is not in the page cache any more; advice only, so a refusal is ignored).
+        (void) ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
         std::vector<char> buf(chunk_bytes_);
         std::uint64_t offset = 0;
         for (;;) {

@@ -11,6 +11,26 @@
 
 namespace student_etl {
 
+const std::array<std::array<std::int8_t, 256>, kColumnCount> kCodeByFirstByte = [] {
+    std::array<std::array<std::int8_t, 256>, kColumnCount> table{};
+    for (int slot = 0; slot < kColumnCount; ++slot) {
+        auto& row = table[static_cast<std::size_t>(slot)];
+        row.fill(-1);
+        const ColumnSpec& column = kColumns[static_cast<std::size_t>(slot)];
+        if (column.kind != Kind::Code)
+            continue;
+        bool distinct = true;
+        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
+            const auto first = static_cast<unsigned char>(column.codes[k][0]);
+            distinct = distinct && row[first] < 0;
+            row[first] = static_cast<std::int8_t>(k);
+        }
+        if (!distinct)
+            row.fill(-1);
+    }
+    return table;
+}();
+
 namespace {
 
 constexpr unsigned char ascii_lower(unsigned char c) noexcept

@@ -2,6 +2,7 @@
 // or one of the column's codes. Pure C++.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -25,6 +26,11 @@ void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_o
 // problem. For checking a policy's default value.
 void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_only, ParsedRow& row,
                    RejectedRow& problems);
+
+// Per column and first byte, the index of the code spelled with that first byte (-1: none).
+// The dictionary's codes of one column all differ in their first byte (checked when the table
+// is built: a column where they do not gets no entries, and convert_field decides).
+extern const std::array<std::array<std::int8_t, 256>, kColumnCount> kCodeByFirstByte;
 
 // convert_field's common case, inline because it runs for every field: a field that is not
 // missing, spelled as the dictionary spells it -- a number of one or two digits in range, yes
@@ -63,21 +69,22 @@ void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_o
             return true;
         }
         return false;
-    case Kind::Code:
-        // A few bytes each: a byte loop after the length and first byte beats a call to memcmp.
-        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
-            const std::string_view code = column.codes[k];
-            if (code.size() != n || static_cast<unsigned char>(code[0]) != s[0])
-                continue;
-            std::size_t i = 1;
-            while (i < n && s[i] == static_cast<unsigned char>(code[i]))
-                ++i;
-            if (i == n) {
-                row.value[slot] = static_cast<std::int16_t>(k);
-                return true;
-            }
-        }
-        return false;
+    case Kind::Code: {
+        // The one code the first byte allows, then a byte loop (a few bytes: no memcmp call).
+        const int k = kCodeByFirstByte[static_cast<std::size_t>(slot)][s[0]];
+        if (k < 0)
+            return false;
+        const std::string_view code = column.codes[k];
+        if (code.size() != n)
+            return false;
+        std::size_t i = 1;
+        while (i < n && s[i] == static_cast<unsigned char>(code[i]))
+            ++i;
+        if (i != n)
+            return false;
+        row.value[slot] = static_cast<std::int16_t>(k);
+        return true;
+    }
     }
     return false;
 }

@@ -57,9 +57,10 @@ constexpr std::string_view kPortuguese = "portuguese";
 
 }  // namespace
 
-// Constant-initialised (every initialiser is a constant expression), so other translation
-// units may use it during their own static initialisation.
-const std::array<ColumnSpec, kColumnCount> kColumns = {{
+// Constant-initialised (constexpr: the compiler checks that every initialiser is a constant
+// expression), so other translation units may use it during their own static initialisation
+// (field_values.cpp's kCodeByFirstByte).
+constexpr std::array<ColumnSpec, kColumnCount> kColumns = {{
     code("school", "school", kSchool),
     code("sex", "sex", kSex),
     integer("age", "age", 15, 22),
