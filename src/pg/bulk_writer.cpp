@@ -321,12 +321,12 @@ BulkWriter* bulk_writer_open(const char* table, const TargetColumn* columns, int
     w->last_indexed_block = InvalidBlockNumber;
 
     w->bistate = GetBulkInsertState();
-    w->slots = static_cast<TupleTableSlot**>(palloc(sizeof(TupleTableSlot*) * batch_rows));
+    // Made as the batch first fills (bulk_writer_add): a small delivery -- or a writer of
+    // rejects that gets none -- never makes the thousand slots a batch may hold.
+    w->slots = static_cast<TupleTableSlot**>(palloc0(sizeof(TupleTableSlot*) * batch_rows));
     // A heap table's rows can be stored as formed heap tuples (see form_direct); a virtual
     // row in such a slot is formed by the table's insert, as in a buffer slot.
     w->heap_slots = table_slot_callbacks(rel) == &TTSOpsBufferHeapTuple;
-    for (int i = 0; i < batch_rows; ++i)
-        w->slots[i] = w->heap_slots ? MakeSingleTupleTableSlot(desc, &TTSOpsHeapTuple) : table_slot_create(rel, nullptr);
     w->direct = -1;
     w->batch_memory = AllocSetContextCreate(CurrentMemoryContext, "student_etl batch", ALLOCSET_DEFAULT_SIZES);
     return w;
@@ -339,7 +339,11 @@ MemoryContext bulk_writer_batch_memory(BulkWriter* writer)
 
 void bulk_writer_add(BulkWriter* w, const Datum* values, const bool* nulls)
 {
-    TupleTableSlot* slot = w->slots[w->nbuffered];
+    TupleTableSlot*& slot_ref = w->slots[w->nbuffered];
+    if (unlikely(slot_ref == nullptr))
+        slot_ref = w->heap_slots ? MakeSingleTupleTableSlot(RelationGetDescr(w->rel), &TTSOpsHeapTuple)
+                                 : table_slot_create(w->rel, nullptr);
+    TupleTableSlot* slot = slot_ref;
     ExecClearTuple(slot);
     if (unlikely(w->direct < 0))
         w->direct = direct_possible(w);
@@ -417,7 +421,8 @@ void bulk_writer_close(BulkWriter* w)
 {
     flush(w);
     for (int i = 0; i < w->capacity; ++i)
-        ExecDropSingleTupleTableSlot(w->slots[i]);
+        if (w->slots[i] != nullptr)
+            ExecDropSingleTupleTableSlot(w->slots[i]);
     FreeBulkInsertState(w->bistate);
     table_finish_bulk_insert(w->rel, 0);
     ExecCloseIndices(w->rri);
