@@ -193,12 +193,13 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
                                     static_cast<int64>(file->st.st_size)};
     pgstat_progress_update_multi_param(3, progress_keys, progress_start);
 
-    // Started last: from here on the thread reads and sums the run's metrics while this
-    // backend writes. Owned by load_memory (after the aggregates, so destroyed before them):
-    // an error or a cancel below stops and joins it when the memory goes.
     // The checksum, unless known already, is computed by the parse thread from the very bytes
-    // it parses (created before the parser, so destroyed after it).
+    // it parses (made before the parser, so destroyed after it).
     Sha256* digest = file->checksum[0] == '\0' ? make_owned_by<Sha256>(load_memory, "starting the checksum") : nullptr;
+    // Started last: from here on the thread reads, sums the run's metrics and hashes while
+    // this backend writes. Owned by load_memory (after the aggregates and the digest, so
+    // destroyed before them): an error or a cancel below stops and joins it when the memory
+    // goes.
     BackgroundParser* parser = make_owned_by<BackgroundParser>(load_memory, "starting the parser", file->fd,
                                                                *options, kReadChunk, ParseQueueLimits{}, aggregates,
                                                                digest);
@@ -276,7 +277,7 @@ LoadOutcome load_delivery(const char* path, const char* subject_arg)
     SavedIdentity caller_identity;
     act_as_owner(&caller_identity);
     // Only a file the size of a loaded one can be a duplicate: then its checksum is needed
-    // first. Otherwise it is computed during the parse pass, in the backend's idle time.
+    // first. Otherwise the parse thread computes it while it parses.
     lock_content_size(static_cast<uint64>(file->st.st_size));
     int64 duplicate_of = 0;
     if (loaded_run_of_size_exists(static_cast<uint64>(file->st.st_size))) {

@@ -19,7 +19,7 @@ namespace student_etl::pg {
 
 void lock_content_size(uint64 size)
 {
-    // Two int4 keys, so the lock shows in pg_locks as classid 1398031701 ('SETL' + 1) and
+    // Two int4 keys, so the lock shows in pg_locks as classid 1398031701 (the job locks' + 1) and
     // objid = the size folded into 31 bits; sizes that fold alike only wait for each other.
     const int32 folded = static_cast<int32>((size ^ (size >> 31) ^ (size >> 62)) & 0x7fffffff);
     DirectFunctionCall2(pg_advisory_xact_lock_int4, Int32GetDatum(kContentLockClass), Int32GetDatum(folded));
