@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark (issues 7 and 14), one command (as root):
 #
-#   bench/run.sh           x1, x10 (7 runs), x100 (5), x1000 (3), x10000 (5; 568 MB): a few minutes
+#   bench/run.sh           x1, x10 (7 runs), x100 (5), x1000 (3), x10000 (5; 568 MB): about 8 minutes
 #   bench/run.sh --quick   up to x1000 only
 #   bench/run.sh --smoke   x1 once per method: checks the harness, writes nothing to bench/
 #
