@@ -258,7 +258,13 @@ replica_sees "$(primary_last)" && ok "after being stopped across three deliverie
 # A standby that cannot catch up (its slot gone, as when max_slot_wal_keep_size gave it up): the
 # entry point clones the primary afresh.
 "${COMPOSE[@]}" stop pg_data_wh_replica >/dev/null 2>&1
-su_q -c "SELECT pg_drop_replication_slot('pg_data_wh_replica')" >/dev/null
+# The primary's walsender may outlive the standby by a moment, and an active slot cannot be
+# dropped: wait until it is released.
+for _ in $(seq 60); do
+  [ "$(su_q -c "SELECT active FROM pg_replication_slots WHERE slot_name = 'pg_data_wh_replica'")" = f ] && break
+  sleep 0.5
+done
+su_q -c "SELECT pg_drop_replication_slot('pg_data_wh_replica')" >/dev/null || die "could not drop the replica's slot"
 next_delivery
 "${COMPOSE[@]}" --profile replica start pg_data_wh_replica >/dev/null 2>&1
 wait_healthy pg_data_wh_replica || die "replica not healthy after losing its slot"
