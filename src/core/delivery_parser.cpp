@@ -9,9 +9,8 @@
 //      last byte of a segment. That is what lets us count physical lines, know where each
 //      record starts, and keep its raw bytes, although libcsv reports no positions.
 //      The common case -- a whole record on one line, its fields unquoted or simply quoted --
-//      is split without it (line_split.hpp, exactly as libcsv would split it) and its fields
-//      converted inline (convert_plain): libcsv's byte-at-a-time state machine was the parse
-//      thread's largest cost.
+//      is split without it (line_split.hpp, exactly as libcsv would split it): libcsv's
+//      byte-at-a-time state machine was the parse thread's largest cost.
 // Every line end ends a record: no field of this data set can hold a line break, so a quote
 // still open at a line end is unbalanced -- that line is rejected and the next one starts a
 // fresh record. A stray quote therefore costs one line, not every line up to the next quote.
@@ -415,23 +414,8 @@ struct Parser {
         std::size_t count = 0;
         if (!split_plain_line(p, n, static_cast<unsigned char>(delim), fields.data(), &count))
             return false;
-        if (count == kColumnCount) {
-            // data_field() for each, with the common case converted inline.
-            nfields = count;
-            for (std::size_t i = 0; i < count; ++i) {
-                const FieldSpan& f = fields[i];
-                if (f.len > opt.max_field_bytes) {
-                    field_too_long = true;   // the record is rejected as a whole
-                    break;
-                }
-                const int slot = binding.slot(i);
-                if (!convert_plain(slot, f.data, f.len, opt.missing, row))
-                    convert_field(slot, f.data, f.len, opt.ascii_only_raw, opt.missing, row, problems);
-            }
-        } else {
-            for (std::size_t i = 0; i < count; ++i)
-                data_field(fields[i].data, fields[i].len);
-        }
+        for (std::size_t i = 0; i < count; ++i)
+            data_field(fields[i].data, fields[i].len);
         data_record(terminator);
         return true;
     }

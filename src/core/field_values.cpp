@@ -104,14 +104,10 @@ struct FieldConverter {
         row.value[slot] = static_cast<std::int16_t>(v);
     }
 
+    // The dictionary's own spellings rarely get here: convert_plain took them.
     void convert_yes_no()
     {
-        // Deliveries spell them as the dictionary does: compare exactly first.
-        if (n == 3 && s[0] == 'y' && s[1] == 'e' && s[2] == 's') {
-            row.value[slot] = 1;
-        } else if (n == 2 && s[0] == 'n' && s[1] == 'o') {
-            row.value[slot] = 0;
-        } else if (iequals(s, n, "yes")) {
+        if (iequals(s, n, "yes")) {
             row.value[slot] = 1;
         } else if (iequals(s, n, "no")) {
             row.value[slot] = 0;
@@ -124,19 +120,6 @@ struct FieldConverter {
 
     void convert_code(const ColumnSpec& column)
     {
-        // The dictionary's own spelling first (a plain compare of a few bytes), then any case.
-        for (std::uint8_t k = 0; k < column.ncodes; ++k) {
-            const std::string_view code = column.codes[k];
-            if (n != code.size())
-                continue;
-            std::size_t i = 0;
-            while (i < n && s[i] == static_cast<unsigned char>(code[i]))
-                ++i;
-            if (i == n) {
-                row.value[slot] = k;
-                return;
-            }
-        }
         for (std::uint8_t k = 0; k < column.ncodes; ++k) {
             if (iequals(s, n, column.codes[k])) {
                 row.value[slot] = k;
@@ -154,7 +137,7 @@ struct FieldConverter {
     }
 };
 
-// The field against its column's domain. Inline in convert_field(): it runs for every field.
+// The field against its column's domain.
 inline bool likely_present(const MissingPolicy& policy, const unsigned char* s, std::size_t n) noexcept
 {
     return __builtin_expect(!policy.is_missing(s, n), 1);
@@ -184,8 +167,8 @@ void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_o
     convert_present(slot, s, n, ascii_only, row, problems);
 }
 
-void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, const MissingPolicy& policy,
-                   ParsedRow& row, RejectedRow& problems)
+void convert_field_in_full(int slot, const unsigned char* s, std::size_t n, bool ascii_only,
+                           const MissingPolicy& policy, ParsedRow& row, RejectedRow& problems)
 {
     if (likely_present(policy, s, n)) {
         convert_present(slot, s, n, ascii_only, row, problems);

@@ -12,15 +12,9 @@
 
 namespace student_etl {
 
-// Converts field s[0..n) of kColumns[slot] into row.value[slot]. When it is not valid, says
-// why in `problems`, the reject of its record in the making: appends a clause to its reason
-// ("column "age": 23 is out of range 15..22", after a "; " if reason already holds one) and
-// the same problem to its issues. Never throws anything but std::bad_alloc.
-// A missing field (missing_values.hpp) follows the column's policy: rejected (rule
-// empty_value for an empty field, missing_value for a marker), kept as NULL (its bits set in
-// row.missing and row.nulls) or replaced by the default (its bit set in row.missing).
-void convert_field(int slot, const unsigned char* s, std::size_t n, bool ascii_only, const MissingPolicy& policy,
-                   ParsedRow& row, RejectedRow& problems);
+// convert_field() without its inline common case (convert_plain): any field, any case.
+void convert_field_in_full(int slot, const unsigned char* s, std::size_t n, bool ascii_only,
+                           const MissingPolicy& policy, ParsedRow& row, RejectedRow& problems);
 
 // The domain check alone, without the missing-value policy: an empty field is an empty_value
 // problem. For checking a policy's default value.
@@ -29,14 +23,14 @@ void convert_value(int slot, const unsigned char* s, std::size_t n, bool ascii_o
 
 // Per column and first byte, the index of the code spelled with that first byte (-1: none).
 // The dictionary's codes of one column all differ in their first byte (checked when the table
-// is built: a column where they do not gets no entries, and convert_field decides).
+// is built: a column where they do not gets no entries, and convert_field_in_full decides).
 extern const std::array<std::array<std::int8_t, 256>, kColumnCount> kCodeByFirstByte;
 
 // convert_field's common case, inline because it runs for every field: a field that is not
 // missing, spelled as the dictionary spells it -- a number of one or two digits in range, yes
 // or no, one of the column's codes in its own case. Stores it in row.value[slot] and returns
-// true. Anything else returns false and is left to convert_field, which gives any field this
-// accepts the same value (test_field_values.cpp compares them).
+// true. Anything else returns false and is left to convert_field_in_full, which gives any
+// field this accepts the same value (test_field_values.cpp compares them).
 [[gnu::always_inline]] inline bool convert_plain(int slot, const unsigned char* s, std::size_t n,
                                                  const MissingPolicy& policy, ParsedRow& row) noexcept
 {
@@ -87,6 +81,22 @@ extern const std::array<std::array<std::int8_t, 256>, kColumnCount> kCodeByFirst
     }
     }
     return false;
+}
+
+// Converts field s[0..n) of kColumns[slot] into row.value[slot]. When it is not valid, says
+// why in `problems`, the reject of its record in the making: appends a clause to its reason
+// ("column "age": 23 is out of range 15..22", after a "; " if reason already holds one) and
+// the same problem to its issues. Never throws anything but std::bad_alloc.
+// A missing field (missing_values.hpp) follows the column's policy: rejected (rule
+// empty_value for an empty field, missing_value for a marker), kept as NULL (its bits set in
+// row.missing and row.nulls) or replaced by the default (its bit set in row.missing).
+// Inline: the common case costs no call (it runs for every field of every record).
+[[gnu::always_inline]] inline void convert_field(int slot, const unsigned char* s, std::size_t n,
+                                                 bool ascii_only, const MissingPolicy& policy, ParsedRow& row,
+                                                 RejectedRow& problems)
+{
+    if (!convert_plain(slot, s, n, policy, row))
+        convert_field_in_full(slot, s, n, ascii_only, policy, row, problems);
 }
 
 }  // namespace student_etl

@@ -1,6 +1,6 @@
-// convert_plain, the loader's inline common case, against convert_field: whatever it accepts
-// must get convert_field's value, with no problem and no missing bit; and it must accept the
-// dictionary's own spellings, or the fast path would silently never run.
+// convert_plain, the loader's inline common case, against convert_field_in_full: whatever it
+// accepts must get convert_field_in_full's value, with no problem and no missing bit; and it
+// must accept the dictionary's own spellings, or the fast path would silently never run.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -46,7 +46,7 @@ void expect_agreement(const MissingPolicy& policy, int* accepted)
             ++*accepted;
             ParsedRow full{};
             RejectedRow problems;
-            convert_field(slot, s, text.size(), false, policy, full, problems);
+            convert_field_in_full(slot, s, text.size(), false, policy, full, problems);
             EXPECT_TRUE(problems.issues.empty()) << kColumns[slot].name << " \"" << text << "\"";
             EXPECT_EQ(full.missing, 0u) << kColumns[slot].name << " \"" << text << "\"";
             EXPECT_EQ(fast.value[slot], full.value[slot]) << kColumns[slot].name << " \"" << text << "\"";
