@@ -142,9 +142,7 @@ uint64 sha256_of(DeliveryFile* file, char* out)
         if (!run_cpp([&] { digest->update(buf, n); }))
             raise_caught_error("computing the checksum");
     }
-    if (!run_cpp([&] { digest->hex().copy(out, 64); }))
-        raise_caught_error("computing the checksum");
-    out[64] = '\0';
+    finish_checksum(digest, out);
     MemoryContextDelete(hashing);
     return total;
 }
@@ -158,6 +156,13 @@ pg_attribute_noreturn() void refuse_changed(const DeliveryFile* file)
 }
 
 }  // namespace
+
+void finish_checksum(Sha256* digest, char* out)
+{
+    if (!run_cpp([&] { digest->hex().copy(out, 64); }))
+        raise_caught_error("computing the checksum");
+    out[64] = '\0';
+}
 
 void checksum_delivery(DeliveryFile* file)
 {

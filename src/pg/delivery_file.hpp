@@ -8,6 +8,8 @@ extern "C" {
 
 #include <sys/stat.h>
 
+#include "sha256.hpp"
+
 namespace student_etl::pg {
 
 struct DeliveryFile {
@@ -28,6 +30,8 @@ char* text_safe(const char* s);
 // so a symlink swapped in between is caught), opens it and checks it is a regular file.
 DeliveryFile* open_delivery(const char* path);
 
+// The digest's lower-case hex into out[65] (file->checksum); raises if it cannot be had.
+void finish_checksum(Sha256* digest, char* out);
 // The whole file hashed into file->checksum before it is parsed, then checked unchanged.
 void checksum_delivery(DeliveryFile* file);
 

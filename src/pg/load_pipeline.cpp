@@ -226,11 +226,8 @@ RunCounts parse_and_write(DeliveryFile* file, const char* subject, int64 run_id)
         pgstat_progress_update_multi_param(3, keys, vals);
         parser->release(parsed);   // noexcept
     }
-    if (digest != nullptr) {
-        if (!run_cpp([&] { digest->hex().copy(file->checksum, 64); }))
-            raise_caught_error("computing the checksum");
-        file->checksum[64] = '\0';
-    }
+    if (digest != nullptr)
+        finish_checksum(digest, file->checksum);
     check_delivery_unchanged(file, parser->bytes_read());
 
     RunCounts counts;
