@@ -9,6 +9,7 @@
 
 extern "C" {
 #include "postgres.h"
+#include "catalog/pg_type_d.h"
 #include "utils/memutils.h"
 }
 
@@ -24,6 +25,14 @@ struct TargetColumn {
     bool may_be_null;   // the caller may pass NULL here
     bool constant;      // the caller passes the same value in every row (e.g. the run id)
 };
+
+// The common kinds of supplied column, never NULL.
+constexpr TargetColumn int8_column(const char* name) { return TargetColumn{name, INT8OID, -1, false, false}; }
+constexpr TargetColumn text_column(const char* name) { return TargetColumn{name, TEXTOID, -1, false, false}; }
+
+// Batch size of the writers of what is few per load (rejects, their issues, facet cells,
+// quality rows): small batches, small memory.
+constexpr int kSmallBatchRows = 100;
 
 // Opens student_etl.<table> for insert, checking INSERT privilege. `columns` describes the
 // values the caller supplies, in the order of the values/nulls arrays given to add();

@@ -32,11 +32,6 @@ namespace student_etl::pg {
 namespace {
 
 constexpr size_t kReadChunk = 256 * 1024;
-// Rejects and facet cells are few per load: small batches, small memory.
-constexpr int kSmallBatchRows = 100;
-
-constexpr TargetColumn int8_column(const char* name) { return TargetColumn{name, INT8OID, -1, false}; }
-constexpr TargetColumn text_column(const char* name) { return TargetColumn{name, TEXTOID, -1, false}; }
 
 const TargetColumn kRejectColumns[] = {int8_column("run_id"), int8_column("line_number"), text_column("reason"),
                                        text_column("raw_record")};

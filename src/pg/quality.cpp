@@ -16,8 +16,6 @@ namespace student_etl::pg {
 
 namespace {
 
-constexpr int kSmallBatchRows = 100;
-
 // One row of the effective policy, copied out of SPI's memory.
 struct PolicyRow {
     char* column_name;
@@ -41,9 +39,6 @@ void read_policy_rows(void* arg)
         out->rows[i].default_value = sql_result_text(i, 3);
     }
 }
-
-constexpr TargetColumn int8_column(const char* name) { return TargetColumn{name, INT8OID, -1, false}; }
-constexpr TargetColumn text_column(const char* name) { return TargetColumn{name, TEXTOID, -1, false}; }
 
 const TargetColumn kMissingValueColumns[] = {int8_column("run_id"), int8_column("line_number"),
                                              text_column("column_name"), text_column("action")};

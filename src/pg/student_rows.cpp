@@ -44,7 +44,6 @@ namespace {
 // numeric(4,2): typmod is ((precision << 16) | scale) + VARHDRSZ.
 constexpr int32 kGradeMeanTypmod = ((4 << 16) | 2) + VARHDRSZ;
 
-constexpr TargetColumn text_column(const char* name) { return TargetColumn{name, TEXTOID, -1, false}; }
 constexpr TargetColumn small_column(const char* name) { return TargetColumn{name, INT2OID, -1, false}; }
 constexpr TargetColumn bool_column(const char* name) { return TargetColumn{name, BOOLOID, -1, false}; }
 // Columns a missing value may leave NULL (missing_values.hpp: all but the 14 required).
